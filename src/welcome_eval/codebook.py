@@ -1,0 +1,245 @@
+"""Codebooks: the single description of a survey instrument.
+
+A codebook is a YAML file under ``surveys/<survey>/codebook.yaml``. It lists
+every item with its German wording, type, scale and value labels, missing
+codes, reverse keying and construct. Readers, validation, statistics and
+reports take all of this from the :class:`Codebook`; no other module names a
+survey item.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from welcome_eval.config import surveys_dir
+
+#: Item types a codebook may declare.
+ITEM_TYPES = ("id", "municipality", "categorical", "likert", "rating", "date", "text")
+#: Item types whose answers are numeric codes.
+CODED_TYPES = ("categorical", "likert", "rating")
+
+
+class CodebookError(ValueError):
+    """A codebook file is malformed; the message names file, item and problem."""
+
+
+@dataclass(frozen=True)
+class Item:
+    """One question (or technical variable) of a survey."""
+
+    id: str
+    type: str
+    label: str
+    short: str
+    values: dict[int, str] = field(default_factory=dict)
+    missing_codes: dict[int, str] = field(default_factory=dict)
+    minimum: float | dt.date | None = None
+    maximum: float | dt.date | None = None
+    reverse: bool = False
+    construct: str | None = None
+    required: bool = False
+    aliases: tuple[str, ...] = ()
+    scale: str | None = None
+
+    @property
+    def is_coded(self) -> bool:
+        """Whether answers are numeric codes (Likert, rating, categorical)."""
+        return self.type in CODED_TYPES
+
+    @property
+    def valid_codes(self) -> list[int]:
+        """Substantive answer codes, in scale order."""
+        if self.type == "rating":
+            return list(range(int(self.minimum), int(self.maximum) + 1))
+        return sorted(self.values)
+
+    def label_for(self, code: float | int | None) -> str | None:
+        """German label of an answer or missing code; ``None`` if it has none."""
+        if code is None or code != code:  # NaN
+            return None
+        code = int(code)
+        if code in self.missing_codes:
+            return self.missing_codes[code]
+        return self.values.get(code, str(code) if self.type == "rating" else None)
+
+    def reverse_code(self, code: float) -> float:
+        """Mirror a code on the item's scale: ``(min + max) - code``."""
+        codes = self.valid_codes
+        return (codes[0] + codes[-1]) - code
+
+
+@dataclass(frozen=True)
+class Codebook:
+    """A survey instrument loaded from YAML.
+
+    Examples
+    --------
+    >>> cb = Codebook.for_survey("kommunen")
+    >>> cb.items_of(construct="bausteine")[:2]
+    ['zuf_runder_tisch', 'zuf_checklisten']
+    >>> cb["zuf_gesamt"].label_for(5)
+    'sehr zufrieden'
+    """
+
+    survey: str
+    title: str
+    version: int
+    respondent_id: str
+    municipality: str | None
+    items: dict[str, Item]
+    path: Path | None = None
+
+    def __getitem__(self, item_id: str) -> Item:
+        try:
+            return self.items[item_id]
+        except KeyError:
+            raise KeyError(
+                f"Codebook {self.survey!r} has no item {item_id!r}; "
+                f"known items: {', '.join(self.items)}"
+            ) from None
+
+    def __contains__(self, item_id: object) -> bool:
+        return item_id in self.items
+
+    def __iter__(self):
+        return iter(self.items.values())
+
+    def items_of(self, *, type: str | Iterable[str] | None = None, construct: str | None = None
+                 ) -> list[str]:
+        """Item ids filtered by type and/or construct, in codebook order."""
+        types = (type,) if isinstance(type, str) else tuple(type) if type else None
+        return [
+            item.id
+            for item in self.items.values()
+            if (types is None or item.type in types)
+            and (construct is None or item.construct == construct)
+        ]
+
+    @property
+    def likert_items(self) -> list[str]:
+        """All Likert items in codebook order."""
+        return self.items_of(type="likert")
+
+    @property
+    def constructs(self) -> list[str]:
+        """Constructs in order of first appearance."""
+        seen: dict[str, None] = {}
+        for item in self.items.values():
+            if item.construct:
+                seen.setdefault(item.construct)
+        return list(seen)
+
+    @classmethod
+    def for_survey(cls, survey: str) -> Codebook:
+        """Load ``surveys/<survey>/codebook.yaml``."""
+        path = surveys_dir() / survey / "codebook.yaml"
+        if not path.is_file():
+            known = sorted(p.parent.name for p in surveys_dir().glob("*/codebook.yaml"))
+            raise CodebookError(
+                f"No codebook for survey {survey!r} at {path}; known surveys: {', '.join(known)}"
+            )
+        return cls.load(path)
+
+    @classmethod
+    def load(cls, path: str | Path) -> Codebook:
+        """Load a codebook from a YAML file, checking its structure."""
+        path = Path(path)
+        try:
+            raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except (OSError, yaml.YAMLError) as exc:
+            raise CodebookError(f"{path}: cannot read codebook: {exc}") from exc
+        return cls.from_dict(raw, path=path)
+
+    @classmethod
+    def from_dict(cls, raw: Mapping[str, Any], *, path: Path | None = None) -> Codebook:
+        where = str(path) if path else "codebook"
+        if not isinstance(raw, Mapping):
+            raise CodebookError(f"{where}: expected a mapping at top level")
+        for key in ("survey", "respondent_id", "items"):
+            if key not in raw:
+                raise CodebookError(f"{where}: missing top-level key {key!r}")
+        default_missing = _int_keys(raw.get("missing_codes", {}), where, "missing_codes")
+        scales = raw.get("scales", {}) or {}
+        items: dict[str, Item] = {}
+        for number, spec in enumerate(raw["items"], start=1):
+            item = _parse_item(spec, scales, default_missing, f"{where}, item {number}")
+            if item.id in items:
+                raise CodebookError(f"{where}: item id {item.id!r} appears twice")
+            items[item.id] = item
+        respondent_id = raw["respondent_id"]
+        municipality = raw.get("municipality")
+        for key, value in (("respondent_id", respondent_id), ("municipality", municipality)):
+            if value is not None and value not in items:
+                raise CodebookError(f"{where}: {key} {value!r} is not an item")
+        return cls(
+            survey=str(raw["survey"]),
+            title=str(raw.get("title", raw["survey"])),
+            version=int(raw.get("version", 1)),
+            respondent_id=respondent_id,
+            municipality=municipality,
+            items=items,
+            path=path,
+        )
+
+
+def _int_keys(mapping: Mapping[Any, str], where: str, what: str) -> dict[int, str]:
+    try:
+        return {int(code): str(label) for code, label in (mapping or {}).items()}
+    except (TypeError, ValueError) as exc:
+        raise CodebookError(f"{where}: {what} must map integer codes to labels") from exc
+
+
+def _parse_item(
+    spec: Mapping[str, Any],
+    scales: Mapping[str, Mapping[str, Any]],
+    default_missing: dict[int, str],
+    where: str,
+) -> Item:
+    if not isinstance(spec, Mapping) or "id" not in spec:
+        raise CodebookError(f"{where}: every item needs an 'id'")
+    where = f"{where} ({spec['id']})"
+    merged: dict[str, Any] = {}
+    if "scale" in spec:
+        if spec["scale"] not in scales:
+            raise CodebookError(f"{where}: unknown scale {spec['scale']!r}")
+        merged.update(scales[spec["scale"]])
+    merged.update(spec)
+    item_type = merged.get("type")
+    if item_type not in ITEM_TYPES:
+        raise CodebookError(f"{where}: type must be one of {', '.join(ITEM_TYPES)}")
+    values = _int_keys(merged.get("values", {}), where, "values")
+    if item_type in ("categorical", "likert") and not values:
+        raise CodebookError(f"{where}: a {item_type} item needs value labels")
+    if item_type == "rating" and ("min" not in merged or "max" not in merged):
+        raise CodebookError(f"{where}: a rating item needs min and max")
+    if "missing_codes" in spec:
+        missing = _int_keys(spec["missing_codes"], where, "missing_codes")
+    elif item_type in CODED_TYPES:
+        missing = dict(default_missing)
+    else:
+        missing = {}
+    overlap = set(missing) & set(values)
+    if overlap:
+        raise CodebookError(f"{where}: codes {sorted(overlap)} are both answers and missing")
+    label = str(merged.get("label", spec["id"])).strip()
+    return Item(
+        id=str(spec["id"]),
+        type=item_type,
+        label=label,
+        short=str(merged.get("short", label)),
+        values=values,
+        missing_codes=missing,
+        minimum=merged.get("min"),
+        maximum=merged.get("max"),
+        reverse=bool(merged.get("reverse", False)),
+        construct=merged.get("construct"),
+        required=bool(merged.get("required", False)),
+        aliases=tuple(str(a) for a in merged.get("aliases", ()) or ()),
+        scale=spec.get("scale"),
+    )

@@ -1,0 +1,52 @@
+"""Where the project's instruments, demo data and notebooks live.
+
+In a clone (editable install) they sit at the repository root; in a wheel they
+are packed into the package. Environment variables override both, so a
+research server can point at real data without touching the code.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+_PACKAGE_DIR = Path(__file__).resolve().parent
+_REPO_DIR = _PACKAGE_DIR.parent.parent
+
+#: Environment variable naming the directory with real (non-demo) wave data.
+DATA_ENV = "WELCOME_EVAL_DATA"
+#: Environment variable holding the key for pseudonymising identifiers.
+PSEUDONYM_KEY_ENV = "WELCOME_EVAL_PSEUDONYM_KEY"
+
+
+def _first_existing(*candidates: Path) -> Path:
+    for candidate in candidates:
+        if candidate.is_dir():
+            return candidate
+    return candidates[-1]
+
+
+def package_data_dir() -> Path:
+    """Directory with reference data shipped inside the package."""
+    return _PACKAGE_DIR / "data"
+
+
+def surveys_dir() -> Path:
+    """Directory holding one sub-directory per survey with its codebook."""
+    return _first_existing(_REPO_DIR / "surveys", _PACKAGE_DIR / "surveys")
+
+
+def demo_data_dir() -> Path:
+    """The shipped synthetic demo waves."""
+    return _first_existing(_REPO_DIR / "data" / "demo", _PACKAGE_DIR / "demo")
+
+
+def data_dir() -> Path:
+    """Directory with wave data: ``$WELCOME_EVAL_DATA`` or the demo data."""
+    configured = os.environ.get(DATA_ENV)
+    return Path(configured) if configured else demo_data_dir()
+
+
+def notebooks_dir() -> Path:
+    """Directory with the report notebooks."""
+    return _first_existing(_REPO_DIR / "notebooks", _PACKAGE_DIR / "notebooks")
