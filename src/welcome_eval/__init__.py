@@ -1,2 +1,13 @@
-"""welcome_eval."""
+"""welcome_eval: evaluation of the regional welcome programme "Willkommen in Südwestfalen".
+
+Public API: :func:`read_wave`, :class:`Wave`, :class:`Codebook`,
+:func:`municipalities`, and the modules ``stats``, ``figures``, ``reports``.
+"""
+
 __version__ = "0.1.0"
+
+from welcome_eval.codebook import Codebook
+from welcome_eval.municipalities import municipalities
+from welcome_eval.wave import Manifest, Wave, read_wave
+
+__all__ = ["Codebook", "Manifest", "Wave", "__version__", "municipalities", "read_wave"]

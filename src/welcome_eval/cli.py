@@ -1,0 +1,102 @@
+"""Command line: ``welcome-eval build | validate | synth``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+EXIT_OK = 0
+EXIT_QUARANTINED = 1
+EXIT_UNREADABLE = 2
+
+
+def _build(args: argparse.Namespace) -> int:
+    from welcome_eval.reports import BuildError, build
+
+    try:
+        result = build(args.data, args.out, progress=not args.quiet)
+    except BuildError as exc:
+        print(f"Fehler / error: {exc}", file=sys.stderr)
+        print("Die zuletzt veröffentlichten Berichte bleiben unverändert.", file=sys.stderr)
+        return EXIT_UNREADABLE
+    print(f"{len(result.reports)} Berichte erstellt in {result.seconds:.1f} s.")
+    print(f"Übersicht: {result.index}")
+    return EXIT_OK
+
+
+def _validate(args: argparse.Namespace) -> int:
+    from welcome_eval.validation import RULES_DE
+    from welcome_eval.wave import read_wave
+
+    try:
+        wave = read_wave(Path(args.path))
+    except Exception as exc:  # every unreadable input ends here with exit code 2
+        print(f"Nicht lesbar / unreadable: {exc}", file=sys.stderr)
+        return EXIT_UNREADABLE
+    counts = wave.counts
+    print(f"{wave.manifest.title} ({wave.provenance['file']}, {wave.provenance['format']})")
+    print(
+        f"Zeilen gelesen / rows read: {counts['read']} · angenommen / accepted: "
+        f"{counts['accepted']} · mit Hinweis / flagged: {counts['accepted_with_flags']} · "
+        f"zurückgestellt / quarantined: {counts['quarantined']}"
+    )
+    issues = wave.issues
+    if len(issues):
+        print(f"\nErste Probleme / first problems ({len(issues)} in all):")
+        for issue in issues.head(args.limit).itertuples(index=False):
+            row = "–" if issue.row is None or issue.row != issue.row else issue.row
+            rule = RULES_DE.get(issue.rule, issue.rule)
+            print(
+                f"  {issue.file} row {row}, column {issue.column}, value {issue.value!r}: "
+                f"[{issue.severity}] {issue.rule} – {rule}: {issue.message}"
+            )
+    return EXIT_QUARANTINED if counts["quarantined"] else EXIT_OK
+
+
+def _synth(args: argparse.Namespace) -> int:
+    from welcome_eval.synth import write_demo
+
+    paths = write_demo(args.out, seed=args.seed)
+    for path in paths:
+        print(path)
+    return EXIT_OK
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="welcome-eval",
+        description="Evaluation of 'Willkommen in Südwestfalen': validate waves, build reports.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    build = commands.add_parser("build", help="build every report and reports/index.html")
+    build.add_argument(
+        "--data",
+        type=Path,
+        default=None,
+        help="data directory (default: $WELCOME_EVAL_DATA or the demo data)",
+    )
+    build.add_argument("--out", type=Path, default=Path("reports"), help="output directory")
+    build.add_argument("--quiet", action="store_true", help="no progress bar")
+    build.set_defaults(run=_build)
+
+    validate = commands.add_parser(
+        "validate",
+        help="validate one wave; exit 0 clean, 1 quarantined rows, 2 unreadable",
+    )
+    validate.add_argument("path", help="wave manifest (or the directory holding manifest.yaml)")
+    validate.add_argument("--limit", type=int, default=20, help="problems to list")
+    validate.set_defaults(run=_validate)
+
+    synth = commands.add_parser("synth", help="write the synthetic demo data")
+    synth.add_argument("--out", type=Path, default=Path("data/demo"))
+    synth.add_argument("--seed", type=int, default=2018)
+    synth.set_defaults(run=_synth)
+
+    args = parser.parse_args(argv)
+    return args.run(args)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,176 @@
+"""Readers: raw exports as municipalities and survey tools produce them.
+
+Each reader returns a :class:`RawTable`: the cells as read (text for CSV,
+Python objects for XLSX and SPSS), the row number a person would look up in
+the file, and what was detected (encoding, delimiter, value labels), which
+goes into the wave's provenance. Mapping to the codebook, parsing of values
+and validation happen later, in :mod:`welcome_eval.validation`.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+#: Encodings tried in this order when a CSV file does not declare one.
+CSV_ENCODINGS = ("utf-8-sig", "cp1252")
+CSV_DELIMITERS = ";,\t|"
+FORMATS = ("csv", "xlsx", "sav")
+
+
+class ReadError(ValueError):
+    """A file cannot be read at all; the message names the file and the reason."""
+
+
+@dataclass
+class RawTable:
+    """Cells of one raw export before mapping to a codebook."""
+
+    frame: pd.DataFrame
+    #: Row number as a person finds it in the file: the spreadsheet/CSV row
+    #: (header = row 1) or, for SPSS, the case number.
+    source_rows: pd.Series
+    path: Path
+    format: str
+    detected: dict[str, Any] = field(default_factory=dict)
+    #: Value labels found in the file (SPSS), per column.
+    value_labels: dict[str, dict[float, str]] = field(default_factory=dict)
+
+
+def detect_format(path: Path) -> str:
+    suffix = path.suffix.lower().lstrip(".")
+    if suffix in ("csv", "txt", "tsv"):
+        return "csv"
+    if suffix in ("xlsx", "xlsm"):
+        return "xlsx"
+    if suffix in ("sav", "zsav"):
+        return "sav"
+    raise ReadError(f"{path}: unknown file type {path.suffix!r}; expected one of .csv, .xlsx, .sav")
+
+
+def read_raw(path: str | Path, format: str | None = None, **options: Any) -> RawTable:
+    """Read a raw export in CSV, XLSX or SPSS format.
+
+    ``options`` override detection: ``encoding`` and ``delimiter`` for CSV,
+    ``sheet`` for XLSX.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise ReadError(f"{path}: file not found")
+    if path.stat().st_size == 0:
+        raise ReadError(f"{path}: the file is empty")
+    format = format or detect_format(path)
+    if format == "csv":
+        return read_csv(path, encoding=options.get("encoding"), delimiter=options.get("delimiter"))
+    if format == "xlsx":
+        return read_xlsx(path, sheet=options.get("sheet"))
+    if format == "sav":
+        return read_sav(path)
+    raise ReadError(f"{path}: unsupported format {format!r}; expected one of {', '.join(FORMATS)}")
+
+
+def _decode(path: Path, data: bytes, encoding: str | None) -> tuple[str, str]:
+    if encoding:
+        try:
+            return data.decode(encoding), encoding
+        except (UnicodeDecodeError, LookupError) as exc:
+            raise ReadError(f"{path}: cannot decode as {encoding}: {exc}") from exc
+    for candidate in CSV_ENCODINGS:
+        try:
+            text = data.decode(candidate)
+        except UnicodeDecodeError:
+            continue
+        if candidate == "utf-8-sig":
+            return text, "utf-8-sig" if data.startswith(b"\xef\xbb\xbf") else "utf-8"
+        return text, candidate
+    raise ReadError(f"{path}: cannot decode as UTF-8 or cp1252")  # pragma: no cover
+
+
+def read_csv(
+    path: str | Path, *, encoding: str | None = None, delimiter: str | None = None
+) -> RawTable:
+    """Read a CSV export (German Excel or tool export); every cell stays text."""
+    path = Path(path)
+    text, used_encoding = _decode(path, path.read_bytes(), encoding)
+    if not text.strip():
+        raise ReadError(f"{path}: the file is empty")
+    if delimiter is None:
+        sample = text[:20000]
+        try:
+            delimiter = csv.Sniffer().sniff(sample, delimiters=CSV_DELIMITERS).delimiter
+        except csv.Error:
+            header = sample.splitlines()[0]
+            delimiter = max(CSV_DELIMITERS, key=header.count)
+    try:
+        frame = pd.read_csv(
+            io.StringIO(text),
+            sep=delimiter,
+            dtype=str,
+            keep_default_na=False,
+            skip_blank_lines=True,
+        )
+    except (pd.errors.ParserError, ValueError) as exc:
+        raise ReadError(f"{path}: not a readable CSV file ({exc})") from exc
+    frame.columns = [str(c).strip() for c in frame.columns]
+    # Spreadsheet row of each record: header is row 1. Records with embedded
+    # line breaks still count as one row, as Excel shows them.
+    rows = pd.Series(range(2, len(frame) + 2), index=frame.index, name="row")
+    return RawTable(
+        frame=frame,
+        source_rows=rows,
+        path=path,
+        format="csv",
+        detected={"encoding": used_encoding, "delimiter": delimiter},
+    )
+
+
+def read_xlsx(path: str | Path, *, sheet: str | int | None = None) -> RawTable:
+    """Read the first (or a named) sheet of an Excel workbook."""
+    path = Path(path)
+    try:
+        frame = pd.read_excel(
+            path, sheet_name=sheet if sheet is not None else 0, dtype=object, engine="openpyxl"
+        )
+    except (ValueError, KeyError, OSError) as exc:
+        raise ReadError(f"{path}: not a readable Excel workbook ({exc})") from exc
+    except Exception as exc:  # openpyxl raises zipfile/XML errors of many kinds
+        raise ReadError(
+            f"{path}: not a readable Excel workbook ({type(exc).__name__}: {exc})"
+        ) from exc
+    frame.columns = [str(c).strip() for c in frame.columns]
+    frame = frame.dropna(how="all")
+    rows = pd.Series(frame.index + 2, index=frame.index, name="row")
+    frame = frame.reset_index(drop=True)
+    rows.index = frame.index
+    return RawTable(
+        frame=frame,
+        source_rows=rows,
+        path=path,
+        format="xlsx",
+        detected={"sheet": sheet if sheet is not None else 0},
+    )
+
+
+def read_sav(path: str | Path) -> RawTable:
+    """Read an SPSS file keeping user-defined missing values and value labels."""
+    import pyreadstat
+
+    path = Path(path)
+    try:
+        frame, meta = pyreadstat.read_sav(str(path), user_missing=True)
+    except Exception as exc:  # pyreadstat raises its own ReadstatError and others
+        raise ReadError(f"{path}: not a readable SPSS file ({type(exc).__name__}: {exc})") from exc
+    rows = pd.Series(range(1, len(frame) + 1), index=frame.index, name="row")
+    return RawTable(
+        frame=frame,
+        source_rows=rows,
+        path=path,
+        format="sav",
+        detected={"encoding": meta.file_encoding, "file_label": meta.file_label},
+        value_labels={k: dict(v) for k, v in meta.variable_value_labels.items()},
+    )

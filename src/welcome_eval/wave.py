@@ -1,0 +1,329 @@
+"""Waves: a manifest, its raw file, and the validated tidy data read from it.
+
+A wave manifest is a small YAML file (survey, wave id, fieldwork dates, raw
+file, format, sha256). :func:`read_wave` reads the raw file in its format,
+maps it to the survey's codebook, validates it row by row, pseudonymises the
+respondent ids and returns a :class:`Wave`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import yaml
+
+from welcome_eval import __version__
+from welcome_eval.codebook import Codebook
+from welcome_eval.privacy import pseudonym_key, pseudonymise
+from welcome_eval.readers import FORMATS, read_raw
+from welcome_eval.validation import (
+    STATUS_FLAGGED,
+    STATUS_QUARANTINED,
+    ValidationResult,
+    validate,
+)
+
+
+class ManifestError(ValueError):
+    """A wave manifest is malformed or does not match its file."""
+
+
+def sha256_of(path: str | Path) -> str:
+    """Hex SHA-256 of a file's bytes."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """What a wave is and where its raw export lies."""
+
+    survey: str
+    wave: str
+    file: Path
+    format: str
+    sha256: str | None
+    fieldwork_start: dt.date | None
+    fieldwork_end: dt.date | None
+    title: str
+    demo: bool
+    path: Path | None
+    reader_options: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def data_dir(self) -> Path | None:
+        """The data directory holding ``<survey>/<wave>/manifest.yaml``."""
+        return self.path.parent.parent.parent if self.path else None
+
+    @classmethod
+    def load(cls, path: str | Path) -> Manifest:
+        path = Path(path)
+        try:
+            raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except (OSError, yaml.YAMLError) as exc:
+            raise ManifestError(f"{path}: cannot read manifest: {exc}") from exc
+        if not isinstance(raw, dict):
+            raise ManifestError(f"{path}: a manifest must be a YAML mapping")
+        missing = [k for k in ("survey", "wave", "file") if k not in raw]
+        if missing:
+            raise ManifestError(f"{path}: missing key(s) {', '.join(missing)}")
+        file = (path.parent / str(raw["file"])).resolve()
+        fmt = raw.get("format") or file.suffix.lower().lstrip(".")
+        if fmt not in FORMATS:
+            raise ManifestError(f"{path}: format {fmt!r} is not one of {', '.join(FORMATS)}")
+        fieldwork = raw.get("fieldwork") or {}
+        options = {k: raw[k] for k in ("encoding", "delimiter", "sheet") if k in raw}
+        return cls(
+            survey=str(raw["survey"]),
+            wave=str(raw["wave"]),
+            file=file,
+            format=fmt,
+            sha256=raw.get("sha256"),
+            fieldwork_start=_as_date(fieldwork.get("start"), path, "fieldwork.start"),
+            fieldwork_end=_as_date(fieldwork.get("end"), path, "fieldwork.end"),
+            title=str(raw.get("title", f"{raw['survey']} {raw['wave']}")),
+            demo=bool(raw.get("demo", False)),
+            path=path,
+            reader_options=options,
+        )
+
+
+def _as_date(value: Any, path: Path, key: str) -> dt.date | None:
+    if value is None or isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError as exc:
+        raise ManifestError(f"{path}: {key} must be a date (YYYY-MM-DD), got {value!r}") from exc
+
+
+def find_manifests(data_dir: str | Path, survey: str | None = None) -> list[Path]:
+    """All wave manifests under ``<data_dir>/<survey>/<wave>/manifest.yaml``, sorted."""
+    pattern = f"{survey or '*'}/*/manifest.yaml"
+    return sorted(Path(data_dir).glob(pattern))
+
+
+@dataclass
+class Wave:
+    """One validated wave of a survey.
+
+    Attributes
+    ----------
+    data
+        Accepted rows (including those accepted with a flag), one per
+        respondent: ``respondent`` (pseudonym), ``row`` (row in the raw file),
+        ``flagged``, then one column per codebook item. Coded answers are
+        floats with missing codes turned into NaN.
+    missing_codes
+        Same rows and coded items as ``data``: the missing code (e.g. -9)
+        where the answer was one, NaN elsewhere.
+    quarantine
+        Rejected rows as they were in the file, with ``row`` and ``reasons``.
+    issues
+        The validation table: file, row, column, value, rule, severity, message.
+    """
+
+    manifest: Manifest
+    codebook: Codebook
+    data: pd.DataFrame
+    missing_codes: pd.DataFrame
+    quarantine: pd.DataFrame
+    issues: pd.DataFrame
+    provenance: dict[str, Any]
+
+    @property
+    def survey(self) -> str:
+        return self.manifest.survey
+
+    @property
+    def wave(self) -> str:
+        return self.manifest.wave
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return dict(self.provenance["counts"])
+
+    @property
+    def long(self) -> pd.DataFrame:
+        """One row per answer to a coded item: respondent, item, value, label, missing code."""
+        items = [
+            i
+            for i in self.codebook.items_of(type=("likert", "rating", "categorical"))
+            if i in self.data
+        ]
+        values = self.data.melt(
+            id_vars="respondent", value_vars=items, var_name="item", value_name="value"
+        )
+        codes = self.missing_codes.assign(respondent=self.data["respondent"]).melt(
+            id_vars="respondent", value_vars=items, var_name="item", value_name="missing_code"
+        )
+        long = values.merge(codes, on=["respondent", "item"], how="left", validate="1:1")
+        long["label"] = [
+            self.codebook[item].label_for(v if v == v else c)
+            for item, v, c in zip(long["item"], long["value"], long["missing_code"], strict=True)
+        ]
+        return long
+
+    def missing_summary(self) -> pd.DataFrame:
+        """Per coded item: valid answers, each missing code, and no answer at all.
+
+        Columns: ``item``, ``item_label``, ``valid``, one column per missing-code
+        label (e.g. ``weiß nicht / nicht genutzt``), ``ohne Angabe`` (empty cell),
+        ``n`` (accepted respondents).
+        """
+        rows = []
+        for item_id in self.codebook.items_of(type=("likert", "rating", "categorical")):
+            item = self.codebook[item_id]
+            values = self.data[item_id]
+            codes = self.missing_codes[item_id]
+            row: dict[str, object] = {
+                "item": item_id,
+                "item_label": item.short,
+                "valid": int(values.notna().sum()),
+            }
+            for code, label in item.missing_codes.items():
+                row[label] = int((codes == code).sum())
+            row["ohne Angabe"] = int((values.isna() & codes.isna()).sum())
+            row["n"] = len(values)
+            rows.append(row)
+        return pd.DataFrame(rows).fillna(0)
+
+    def to_parquet(self, directory: str | Path) -> Path:
+        """Write the tidy wave (data, long form, missing codes, validation table)."""
+        directory = Path(directory)
+        directory.mkdir(parents=True, exist_ok=True)
+        self.data.to_parquet(directory / "data.parquet", index=False)
+        self.missing_codes.to_parquet(directory / "missing_codes.parquet", index=False)
+        self.issues.to_parquet(directory / "validation.parquet", index=False)
+        return directory
+
+
+def read_wave(manifest_or_path: str | Path | Manifest) -> Wave:
+    """Read, validate and pseudonymise one wave.
+
+    Parameters
+    ----------
+    manifest_or_path
+        A :class:`Manifest`, the path of a manifest YAML file, or a directory
+        holding ``manifest.yaml``.
+
+    Raises
+    ------
+    ManifestError
+        The manifest is malformed or the file's sha256 differs from it.
+    welcome_eval.readers.ReadError
+        The raw file cannot be read.
+    welcome_eval.validation.FileValidationError
+        The file as a whole is unusable (no rows, a required column missing).
+
+    Examples
+    --------
+    >>> from welcome_eval.config import demo_data_dir
+    >>> wave = read_wave(demo_data_dir() / "kommunen" / "2018")
+    >>> wave.counts["read"] == len(wave.data) + len(wave.quarantine)
+    True
+    """
+    manifest = _manifest(manifest_or_path)
+    if not manifest.file.is_file():
+        raise ManifestError(f"{manifest.path}: raw file {manifest.file} not found")
+    actual = sha256_of(manifest.file)
+    if manifest.sha256 and manifest.sha256.lower() != actual:
+        raise ManifestError(
+            f"{manifest.file.name}: sha256 {actual} does not match the manifest "
+            f"({manifest.sha256}); the file changed after the manifest was written"
+        )
+    codebook = Codebook.for_survey(manifest.survey)
+    raw = read_raw(manifest.file, manifest.format, **manifest.reader_options)
+    fieldwork = (
+        (manifest.fieldwork_start, manifest.fieldwork_end)
+        if manifest.fieldwork_start and manifest.fieldwork_end
+        else None
+    )
+    result = validate(raw, codebook, fieldwork=fieldwork)
+    return _assemble(manifest, codebook, raw.frame, result, raw.detected, actual)
+
+
+def _manifest(manifest_or_path: str | Path | Manifest) -> Manifest:
+    if isinstance(manifest_or_path, Manifest):
+        return manifest_or_path
+    path = Path(manifest_or_path)
+    if path.is_dir():
+        path = path / "manifest.yaml"
+    if not path.is_file():
+        raise ManifestError(f"{path}: manifest not found")
+    return Manifest.load(path)
+
+
+def _assemble(
+    manifest: Manifest,
+    codebook: Codebook,
+    frame: pd.DataFrame,
+    result: ValidationResult,
+    detected: dict[str, Any],
+    sha256: str,
+) -> Wave:
+    key = pseudonym_key(demo=manifest.demo)
+    keep = result.status != STATUS_QUARANTINED
+    values = result.values.loc[keep]
+    data = pd.concat(
+        [
+            pd.DataFrame(
+                {
+                    "respondent": pseudonymise(values[codebook.respondent_id], key),
+                    "row": result.source_rows.loc[keep].astype("int64"),
+                    "flagged": result.status.loc[keep] == STATUS_FLAGGED,
+                }
+            ),
+            values.drop(columns=codebook.respondent_id),
+        ],
+        axis=1,
+    ).reset_index(drop=True)
+    missing_codes = result.missing_codes.loc[keep].reset_index(drop=True)
+
+    quarantined = result.status == STATUS_QUARANTINED
+    reasons = (
+        result.issues[result.issues["severity"] == "error"]
+        .assign(reason=lambda t: t["rule"] + " (" + t["column"].astype(str) + ")")
+        .groupby("row")["reason"]
+        .agg("; ".join)
+    )
+    quarantine = frame.loc[quarantined].copy()
+    quarantine.insert(0, "row", result.source_rows.loc[quarantined].astype("int64"))
+    quarantine["reasons"] = quarantine["row"].map(reasons)
+    if codebook.respondent_id in result.column_map:
+        # The raw id would identify the respondent; keep only its pseudonym.
+        id_column = result.column_map[codebook.respondent_id]
+        quarantine[id_column] = pseudonymise(quarantine[id_column], key)
+    quarantine = quarantine.reset_index(drop=True)
+
+    counts = result.counts
+    provenance = {
+        "survey": manifest.survey,
+        "wave": manifest.wave,
+        "file": manifest.file.name,
+        "format": manifest.format,
+        "sha256": sha256,
+        "detected": detected,
+        "column_map": result.column_map,
+        "counts": counts,
+        "demo": manifest.demo,
+        "codebook_version": codebook.version,
+        "welcome_eval_version": __version__,
+    }
+    return Wave(
+        manifest=manifest,
+        codebook=codebook,
+        data=data,
+        missing_codes=missing_codes,
+        quarantine=quarantine,
+        issues=result.issues,
+        provenance=provenance,
+    )
