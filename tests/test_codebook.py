@@ -65,5 +65,5 @@ def test_duplicate_item_and_unknown_survey():
     raw["items"].append({"id": "q", "type": "text"})
     with pytest.raises(CodebookError, match="appears twice"):
         Codebook.from_dict(raw)
-    with pytest.raises(CodebookError, match="known surveys: .*kommunen"):
+    with pytest.raises(CodebookError, match=r"known surveys: .*kommunen"):
         Codebook.for_survey("does-not-exist")

@@ -110,8 +110,9 @@ class Codebook:
     def __iter__(self):
         return iter(self.items.values())
 
-    def items_of(self, *, type: str | Iterable[str] | None = None, construct: str | None = None
-                 ) -> list[str]:
+    def items_of(
+        self, *, type: str | Iterable[str] | None = None, construct: str | None = None
+    ) -> list[str]:
         """Item ids filtered by type and/or construct, in codebook order."""
         types = (type,) if isinstance(type, str) else tuple(type) if type else None
         return [

@@ -50,8 +50,9 @@ def signed(value: float | None, digits: int = 1, *, missing: str = "–") -> str
     return ("+" if value > 0 else "−") + text
 
 
-def interval(low: float | None, high: float | None, digits: int = 1, *, as_percent: bool = False
-             ) -> str:
+def interval(
+    low: float | None, high: float | None, digits: int = 1, *, as_percent: bool = False
+) -> str:
     """A confidence interval as ``[3,1; 3,6]`` (semicolon, because of the decimal comma)."""
     fmt = (lambda v: percent(v, digits)) if as_percent else (lambda v: number(v, digits))
     return f"[{fmt(low)}; {fmt(high)}]"

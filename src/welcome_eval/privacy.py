@@ -51,6 +51,7 @@ def pseudonymise(values: pd.Series, key: bytes, *, length: int = 16) -> pd.Serie
     >>> pseudonymise(pd.Series(["17", "18"]), b"k").str.len().tolist()
     [16, 16]
     """
+
     def digest(value: object) -> object:
         if value is None or (isinstance(value, float) and value != value):
             return pd.NA
