@@ -18,12 +18,16 @@ from welcome_eval.privacy import (
         "Telefon 0271/333-1234",
         "Ich wohne in der Hauptstraße 12 in Olpe",
         "Siehe www.beispiel-kommune.de/willkommen",
+        "Rufen Sie mich an: 02761 94412-0.",
+        "Tel. +49 2721 123456.",
+        "Mail: m.becker@gemeinde-beispiel.de.",
     ],
 )
 def test_personal_data_is_removed(text):
     redacted = redact_text(text)
     assert "[entfernt]" in redacted
-    for secret in ("schneider@", "94412", "123456", "333-1234", "Hauptstraße 12", "www."):
+    for secret in ("schneider@", "becker@", "94412", "123456", "333-1234", "Hauptstraße 12",
+                   "www.", "2721", "-0"):
         assert secret not in redacted
 
 

@@ -66,7 +66,7 @@ _URL = re.compile(r"\b(?:https?://|www\.)\S+", re.IGNORECASE)
 # Telephone numbers as Germans write them: +49 / 0049 / 0 prefix, groups
 # separated by spaces, slashes, dashes or dots, at least 6 digits in all.
 _PHONE = re.compile(
-    r"(?<![\w.])(?:\+|00)?\d[\d\s/().-]{4,}\d(?![\w.])",
+    r"(?<!\w)(?<!\d\.)(?:\+|00)?\d[\d\s/().-]{4,}\d(?!\w)(?!\.\d)",
 )
 _STREET = re.compile(
     r"\b[A-ZÄÖÜ][\wäöüß.-]*(?:straße|strasse|str\.|weg|gasse|platz|allee|ring|damm|ufer)"
