@@ -26,8 +26,17 @@ from welcome_eval.privacy import (
 def test_personal_data_is_removed(text):
     redacted = redact_text(text)
     assert "[entfernt]" in redacted
-    for secret in ("schneider@", "becker@", "94412", "123456", "333-1234", "Hauptstraße 12",
-                   "www.", "2721", "-0"):
+    for secret in (
+        "schneider@",
+        "becker@",
+        "94412",
+        "123456",
+        "333-1234",
+        "Hauptstraße 12",
+        "www.",
+        "2721",
+        "-0",
+    ):
         assert secret not in redacted
 
 

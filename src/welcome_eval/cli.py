@@ -9,6 +9,7 @@ from pathlib import Path
 EXIT_OK = 0
 EXIT_QUARANTINED = 1
 EXIT_UNREADABLE = 2
+EXIT_INTERNAL = 3
 
 
 def _build(args: argparse.Namespace) -> int:
@@ -20,6 +21,10 @@ def _build(args: argparse.Namespace) -> int:
         print(f"Fehler / error: {exc}", file=sys.stderr)
         print("Die zuletzt veröffentlichten Berichte bleiben unverändert.", file=sys.stderr)
         return EXIT_UNREADABLE
+    except Exception as exc:  # an unexpected failure still gets one readable line
+        print(f"Interner Fehler / internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        print("Die zuletzt veröffentlichten Berichte bleiben unverändert.", file=sys.stderr)
+        return EXIT_INTERNAL
     print(f"{len(result.reports)} Berichte erstellt in {result.seconds:.1f} s.")
     print(f"Übersicht: {result.index}")
     return EXIT_OK

@@ -103,10 +103,10 @@ def execute_notebook(path: Path, parameters: dict[str, Any], *, cwd: Path) -> nb
     cell tagged ``parameters`` (papermill's convention)."""
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError
+    from papermill.iorw import load_notebook_node
     from papermill.parameterize import parameterize_notebook
 
-    notebook = nbformat.read(path, as_version=4)
-    notebook = parameterize_notebook(notebook, parameters)
+    notebook = parameterize_notebook(load_notebook_node(str(path)), parameters)
     client = NotebookClient(
         notebook,
         timeout=600,

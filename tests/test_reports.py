@@ -1,0 +1,105 @@
+"""End to end: the demo data through executed notebooks to self-contained HTML."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from welcome_eval.config import demo_data_dir
+from welcome_eval.reports import BuildError, build
+from welcome_eval.synth import PLANTED_PERSONAL_DATA
+from welcome_eval.wave import find_manifests
+
+SECTIONS = [
+    "Wer hat geantwortet?",
+    "Zufriedenheit mit den Bausteinen der Qualitätsoffensive",
+    "Veränderung gegenüber der Vorwelle",
+    "Weiterempfehlung",
+    "Ideen zur Weiterentwicklung",
+    "Datengrundlage und Datenqualität",
+]
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    out = tmp_path_factory.mktemp("site") / "reports"
+    result = build(demo_data_dir(), out, progress=False)
+    return result
+
+
+def test_every_wave_has_a_report_and_the_index_links_them(built):
+    waves = [p.parent.name for p in find_manifests(demo_data_dir(), "kommunen")]
+    assert waves == ["2018", "2019", "2021"]
+    assert [p.relative_to(built.out_dir).as_posix() for p in built.reports] == [
+        f"kommunen/{w}/bericht.html" for w in waves
+    ]
+    index = built.index.read_text(encoding="utf-8")
+    for wave in waves:
+        assert f'href="kommunen/{wave}/bericht.html"' in index
+    assert "Demodaten" in index
+
+
+@pytest.mark.parametrize("wave", ["2018", "2019", "2021"])
+def test_report_sections_figures_and_footer(built, wave):
+    html = (built.out_dir / "kommunen" / wave / "bericht.html").read_text(encoding="utf-8")
+    assert '<html lang="de">' in html
+    assert f"Kommunenbefragung {wave}" in html
+    for section in SECTIONS:
+        assert section in html, section
+    assert "Demodaten" in html
+    images = re.findall(r"<img [^>]*>", html)
+    assert len(images) >= 3
+    for image in images:
+        assert re.search(r'src="data:image/png;base64,[A-Za-z0-9+/=]{1000,}"', image), image[:80]
+        assert re.search(r'alt="[^"]{10,}"', image), image[:80]
+    assert html.count("<figcaption>") == len(images)
+    # Footer: version, input hashes, build date.
+    assert "welcome_eval 0.1.0" in html and re.search(r"Erstellt am \d\d\.\d\d\.\d{4}", html)
+    manifest_sha = re.search(
+        r"sha256: (\w+)", (demo_data_dir() / "kommunen" / wave / "manifest.yaml").read_text()
+    ).group(1)
+    assert manifest_sha in html
+    # No code, no tracebacks, no Python reprs.
+    assert "read_wave(" not in html and "Traceback" not in html and "DataFrame" not in html
+
+
+def test_first_wave_says_there_is_no_comparison_and_later_ones_compare(built):
+    first = (built.out_dir / "kommunen" / "2018" / "bericht.html").read_text(encoding="utf-8")
+    later = (built.out_dir / "kommunen" / "2021" / "bericht.html").read_text(encoding="utf-8")
+    assert "erste Welle" in first
+    assert "Mittelwert 2019" in later and "Mittelwert 2021" in later
+
+
+def test_german_number_format(built):
+    html = (built.out_dir / "kommunen" / "2021" / "bericht.html").read_text(encoding="utf-8")
+    assert re.search(r"\d,\d\d</td>", html)  # decimal comma in tables
+    assert re.search(r"\d\u202f%", html)  # "45 %" with a narrow no-break space
+    assert not re.search(r"<td class=num>\d+\.\d+</td>", html)  # no decimal points
+
+
+def test_no_outside_requests_and_no_personal_data(built):
+    for path in built.out_dir.rglob("*"):
+        if path.is_file():
+            text = path.read_text(encoding="utf-8")
+            assert "http://" not in text and "https://" not in text, path
+            assert "<script" not in text, path
+            for secret in PLANTED_PERSONAL_DATA:
+                assert secret not in text, (path, secret)
+
+
+def test_a_bad_wave_fails_and_keeps_the_published_reports(built, tmp_path):
+    data = tmp_path / "data"
+    shutil.copytree(demo_data_dir(), data)
+    raw = next((data / "kommunen" / "2019").glob("kommunen_2019.*"))
+    raw.write_bytes(raw.read_bytes() + b"tampered")
+    published = tmp_path / "reports"
+    shutil.copytree(built.out_dir, published)
+    before = {p: p.read_bytes() for p in published.rglob("*") if p.is_file()}
+    with pytest.raises(BuildError, match=r"2019.*sha256"):
+        build(data, published, progress=False)
+    after = {p: p.read_bytes() for p in published.rglob("*") if p.is_file()}
+    assert before == after
+    assert not Path(str(published) + ".building").exists()
