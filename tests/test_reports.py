@@ -103,3 +103,20 @@ def test_a_bad_wave_fails_and_keeps_the_published_reports(built, tmp_path):
     after = {p: p.read_bytes() for p in published.rglob("*") if p.is_file()}
     assert before == after
     assert not Path(str(published) + ".building").exists()
+
+
+def test_only_reports_and_index_are_published(built):
+    files = sorted(
+        p.relative_to(built.out_dir).as_posix() for p in built.out_dir.rglob("*") if not p.is_dir()
+    )
+    assert files == [
+        "index.html",
+        *[f"kommunen/{w}/bericht.html" for w in ("2018", "2019", "2021")],
+    ]
+
+
+def test_same_inputs_give_byte_identical_reports(built, tmp_path):
+    again = build(demo_data_dir(), tmp_path / "again", progress=False)
+    for first in built.reports:
+        second = again.out_dir / first.relative_to(built.out_dir)
+        assert first.read_bytes() == second.read_bytes(), first

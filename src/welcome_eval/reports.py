@@ -14,6 +14,7 @@ import datetime as dt
 import os
 import shutil
 import sys
+import tempfile
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -101,22 +102,36 @@ def plan(data_dir: str | Path | None = None) -> list[ReportJob]:
 def execute_notebook(path: Path, parameters: dict[str, Any], *, cwd: Path) -> nbformat.NotebookNode:
     """Execute a notebook top to bottom with ``parameters`` injected after its
     cell tagged ``parameters`` (papermill's convention)."""
+    from jupyter_client.manager import KernelManager
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError
     from papermill.iorw import load_notebook_node
     from papermill.parameterize import parameterize_notebook
 
     notebook = parameterize_notebook(load_notebook_node(str(path)), parameters)
-    client = NotebookClient(
-        notebook,
-        timeout=600,
-        kernel_name="python3",
-        resources={"metadata": {"path": str(cwd)}},
-    )
-    try:
-        client.execute()
-    except CellExecutionError as exc:
-        raise BuildError(f"{path.name} failed with parameters {parameters}:\n{exc}") from exc
+    for cell in notebook.cells:
+        # papermill gives the injected cell a random id; a fixed one keeps builds byte-identical.
+        if "injected-parameters" in cell.metadata.get("tags", []):
+            cell.id = "injected-parameters"
+    # Local sockets instead of TCP: nothing listens on the network during a build.
+    with tempfile.TemporaryDirectory(prefix="welcome-eval-kernel-") as sockets:
+        kernel = KernelManager(
+            kernel_name="python3", transport="ipc", ip=str(Path(sockets) / "kernel")
+        )
+        client = NotebookClient(
+            notebook,
+            km=kernel,
+            timeout=600,
+            kernel_name="python3",
+            resources={"metadata": {"path": str(cwd)}},
+        )
+        try:
+            client.execute()
+        except CellExecutionError as exc:
+            raise BuildError(f"{path.name} failed with parameters {parameters}:\n{exc}") from exc
+        finally:
+            if kernel.has_kernel:
+                kernel.shutdown_kernel(now=True)
     return notebook
 
 
