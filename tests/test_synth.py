@@ -281,3 +281,19 @@ def test_sav_reads_back_with_labels(demo_dirs, waves) -> None:
             assert labels[float(code)] == label
         missing = {r["lo"] for r in meta.missing_ranges[column]}
         assert missing == {float(code) for code in item.missing_codes}
+
+
+def test_shipped_demo_data_is_what_the_generator_writes(tmp_path: Path) -> None:
+    from welcome_eval.config import demo_data_dir
+    from welcome_eval.synth import write_demo
+
+    write_demo(tmp_path)
+    shipped = sorted(
+        p.relative_to(demo_data_dir()) for p in demo_data_dir().rglob("*") if p.is_file()
+    )
+    written = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*") if p.is_file())
+    assert shipped == written
+    for relative in written:
+        assert (tmp_path / relative).read_bytes() == (demo_data_dir() / relative).read_bytes(), (
+            f"{relative} differs: run `make demo-data` and commit the result"
+        )
