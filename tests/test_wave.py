@@ -141,9 +141,9 @@ def test_flags_keep_the_row(tmp_path):
     wave = read_wave(write_wave(tmp_path, [[*r, "x"] for r in rows], header=header))
     assert wave.counts == {"read": 2, "accepted": 1, "accepted_with_flags": 1, "quarantined": 0}
     assert wave.data["flagged"].tolist() == [True, False]
-    assert wave.data.loc[1, "teilnahme_seit"] == dt.date(2019, 3, 1)
+    assert wave.data.loc[1, "teilnahme_seit"] == pd.Timestamp(2019, 3, 1)
     rules = set(wave.issues["rule"])
-    assert rules == {"date_range", "unknown_column"}
+    assert rules == {"participation_before_fieldwork", "unknown_column"}
 
 
 def test_encodings_delimiters_and_dropped_leading_zero(tmp_path):

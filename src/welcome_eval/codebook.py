@@ -20,7 +20,17 @@ import yaml
 from welcome_eval.config import surveys_dir
 
 #: Item types a codebook may declare.
-ITEM_TYPES = ("id", "municipality", "categorical", "likert", "rating", "date", "text")
+ITEM_TYPES = (
+    "id",
+    "municipality",
+    "wave",
+    "categorical",
+    "likert",
+    "rating",
+    "number",
+    "date",
+    "text",
+)
 #: Item types whose answers are numeric codes.
 CODED_TYPES = ("categorical", "likert", "rating")
 
@@ -46,6 +56,8 @@ class Item:
     required: bool = False
     aliases: tuple[str, ...] = ()
     scale: str | None = None
+    #: An optional item may be absent from a file without a warning.
+    optional: bool = False
 
     @property
     def is_coded(self) -> bool:
@@ -75,6 +87,21 @@ class Item:
 
 
 @dataclass(frozen=True)
+class Rule:
+    """A row-level consistency rule: ``expression`` must hold where its items are answered.
+
+    The expression is evaluated with :meth:`pandas.DataFrame.eval` on the parsed
+    values; ``@fieldwork_start`` and ``@fieldwork_end`` refer to the manifest's
+    fieldwork dates.
+    """
+
+    id: str
+    expression: str
+    message: str
+    severity: str = "warning"
+
+
+@dataclass(frozen=True)
 class Codebook:
     """A survey instrument loaded from YAML.
 
@@ -94,6 +121,16 @@ class Codebook:
     municipality: str | None
     items: dict[str, Item]
     path: Path | None = None
+    #: Consistency rules checked on every row.
+    rules: tuple[Rule, ...] = ()
+    #: Constructs whose items are checked for straight-lining (same answer on all).
+    straightlining: tuple[str, ...] = ()
+    #: Minimum number of answered items in a construct before straight-lining is flagged.
+    straightlining_min_items: int = 4
+    #: Item holding the interview duration in seconds (speeders are flagged).
+    duration: str | None = None
+    #: A duration below this share of the median duration flags a speeder.
+    speeder_share_of_median: float = 1 / 3
 
     def __getitem__(self, item_id: str) -> Item:
         try:
@@ -178,7 +215,23 @@ class Codebook:
         for key, value in (("respondent_id", respondent_id), ("municipality", municipality)):
             if value is not None and value not in items:
                 raise CodebookError(f"{where}: {key} {value!r} is not an item")
+        rules = tuple(_parse_rule(spec, where) for spec in raw.get("rules", ()) or ())
+        quality = raw.get("quality", {}) or {}
+        straightlining = quality.get("straightlining", {}) or {}
+        speeders = quality.get("speeders", {}) or {}
+        constructs = tuple(straightlining.get("constructs", ()))
+        unknown = [c for c in constructs if not any(i.construct == c for i in items.values())]
+        if unknown:
+            raise CodebookError(f"{where}: straight-lining constructs {unknown} have no items")
+        duration = speeders.get("item")
+        if duration is not None and duration not in items:
+            raise CodebookError(f"{where}: speeders item {duration!r} is not an item")
         return cls(
+            rules=rules,
+            straightlining=constructs,
+            straightlining_min_items=int(straightlining.get("min_items", 4)),
+            duration=duration,
+            speeder_share_of_median=float(speeders.get("below_share_of_median", 1 / 3)),
             survey=str(raw["survey"]),
             title=str(raw.get("title", raw["survey"])),
             version=int(raw.get("version", 1)),
@@ -187,6 +240,20 @@ class Codebook:
             items=items,
             path=path,
         )
+
+
+def _parse_rule(spec: Mapping[str, Any], where: str) -> Rule:
+    if not isinstance(spec, Mapping) or not {"id", "expression"} <= set(spec):
+        raise CodebookError(f"{where}: every rule needs an 'id' and an 'expression'")
+    severity = spec.get("severity", "warning")
+    if severity not in ("warning", "error"):
+        raise CodebookError(f"{where}, rule {spec['id']}: severity must be warning or error")
+    return Rule(
+        id=str(spec["id"]),
+        expression=str(spec["expression"]),
+        message=str(spec.get("message", spec["expression"])),
+        severity=severity,
+    )
 
 
 def _int_keys(mapping: Mapping[Any, str], where: str, what: str) -> dict[int, str]:
@@ -217,7 +284,7 @@ def _parse_item(
     values = _int_keys(merged.get("values", {}), where, "values")
     if item_type in ("categorical", "likert") and not values:
         raise CodebookError(f"{where}: a {item_type} item needs value labels")
-    if item_type == "rating" and ("min" not in merged or "max" not in merged):
+    if item_type in ("rating",) and ("min" not in merged or "max" not in merged):
         raise CodebookError(f"{where}: a rating item needs min and max")
     if "missing_codes" in spec:
         missing = _int_keys(spec["missing_codes"], where, "missing_codes")
@@ -243,4 +310,5 @@ def _parse_item(
         required=bool(merged.get("required", False)),
         aliases=tuple(str(a) for a in merged.get("aliases", ()) or ()),
         scale=spec.get("scale"),
+        optional=bool(merged.get("optional", False)),
     )

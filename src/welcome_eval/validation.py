@@ -15,16 +15,19 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import pandera.pandas as pa
+import pyarrow as pa_arrow
+import pyarrow.compute as pc
+from pandas.api.types import is_bool_dtype, is_datetime64_any_dtype, is_numeric_dtype
 from pandera.errors import SchemaErrors
 
-from welcome_eval.codebook import Codebook, Item
+from welcome_eval.codebook import Codebook, CodebookError, Item
 from welcome_eval.municipalities import municipalities
 from welcome_eval.readers import RawTable
 
@@ -42,6 +45,10 @@ RULES_DE = {
     "unknown_column": "Spalte nicht im Codebuch",
     "missing_column": "Spalte fehlt in der Datei",
     "value_label": "Wertelabel weicht vom Codebuch ab",
+    "duplicate_row": "Zeile doppelt geliefert",
+    "straightlining": "Gleiche Antwort auf alle Fragen eines Blocks",
+    "speeder": "Auffällig kurze Bearbeitungsdauer",
+    "participation_before_fieldwork": "Teilnahme seit einem Datum nach der Feldzeit",
 }
 
 STATUS_ACCEPTED = "accepted"
@@ -86,12 +93,20 @@ def _normalise_name(name: str) -> str:
     return re.sub(r"[\s_\-]+", "_", str(name).strip().lower())
 
 
-def map_columns(columns: list[str], codebook: Codebook) -> tuple[dict[str, str], list[str]]:
+def map_columns(
+    columns: list[str], codebook: Codebook, extra: Mapping[str, str] | None = None
+) -> tuple[dict[str, str], list[str]]:
     """Match file columns to codebook items by id or alias (case and spacing ignored).
 
-    Returns ``{item_id: file_column}`` and the file columns that matched nothing.
+    ``extra`` maps further file column names (a survey tool's variable names,
+    from the manifest) to item ids and takes precedence. Returns
+    ``{item_id: file_column}`` and the file columns that matched nothing.
     """
     lookup: dict[str, str] = {}
+    for name, item_id in (extra or {}).items():
+        if item_id not in codebook:
+            raise CodebookError(f"column mapping: {name!r} -> {item_id!r} is not a codebook item")
+        lookup[_normalise_name(name)] = item_id
     for item in codebook:
         for name in (item.id, *item.aliases):
             lookup.setdefault(_normalise_name(name), item.id)
@@ -107,33 +122,75 @@ def map_columns(columns: list[str], codebook: Codebook) -> tuple[dict[str, str],
 
 
 class _Issues:
-    def __init__(self, file: str, source_rows: pd.Series) -> None:
-        self.file = file
-        self.source_rows = source_rows
-        self.rows: list[dict[str, Any]] = []
+    """Collects problems as small frames (vectorised: one frame per rule and column)."""
 
-    def add(
-        self,
-        index: Any,
-        column: str | None,
-        value: Any,
-        rule: str,
-        message: str,
-        severity: str = "error",
+    def __init__(self, file: str, frame: pd.DataFrame, source_rows: pd.Series) -> None:
+        self.file = file
+        self.frame = frame
+        self.source_rows = source_rows
+        self.parts: list[pd.DataFrame] = []
+
+    def add_file(
+        self, column: str | None, value: Any, rule: str, message: str, severity: str = "warning"
     ) -> None:
-        row = None if index is None else int(self.source_rows.loc[index])
-        self.rows.append(
-            {
-                "file": self.file,
-                "row": row,
-                "column": column,
-                "value": None if _is_missing(value) else str(value),
-                "rule": rule,
-                "severity": severity,
-                "message": message,
-                "_index": index,
-            }
+        """A problem of the file as a whole (no row)."""
+        self.parts.append(
+            pd.DataFrame(
+                {
+                    "_index": [None],
+                    "column": [column],
+                    "value": [None if _is_missing(value) else str(value)],
+                    "rule": [rule],
+                    "severity": [severity],
+                    "message": [message],
+                }
+            )
         )
+
+    def add_rows(
+        self,
+        mask: pd.Series,
+        column: str | None,
+        rule: str,
+        message: str | pd.Series,
+        severity: str = "error",
+        values: pd.Series | None = None,
+    ) -> None:
+        """One problem per row where ``mask`` is true; values default to the file's cells."""
+        if not mask.any():
+            return
+        index = mask.index[mask.to_numpy()]
+        if values is None:
+            if column in self.frame.columns:
+                values = self.frame.loc[index, column]
+            else:
+                values = pd.Series(None, index=index, dtype=object)
+        values = values.loc[index]
+        text = values.astype("string").where(values.notna())
+        if isinstance(message, pd.Series):
+            message = message.loc[index].to_numpy()
+        self.parts.append(
+            pd.DataFrame(
+                {
+                    "_index": index,
+                    "column": column,
+                    "value": text.to_numpy(dtype=object),
+                    "rule": rule,
+                    "severity": severity,
+                    "message": message,
+                }
+            )
+        )
+
+    def table(self) -> pd.DataFrame:
+        if not self.parts:
+            return pd.DataFrame(columns=[*ISSUE_COLUMNS, "_index"])
+        table = pd.concat(self.parts, ignore_index=True)
+        rows = table["_index"].map(self.source_rows)
+        table.insert(0, "row", rows.astype("Int64"))
+        table.insert(0, "file", self.file)
+        table["value"] = table["value"].astype(object).where(table["value"].notna(), None)
+        return table[[*ISSUE_COLUMNS, "_index"]]
 
 
 def _is_missing(value: Any) -> bool:
@@ -144,119 +201,202 @@ def _is_missing(value: Any) -> bool:
     return isinstance(value, str) and value.strip() == ""
 
 
-def _parse_number(value: Any) -> float:
-    if isinstance(value, bool):
-        raise ValueError
-    if isinstance(value, int | float | np.integer | np.floating):
-        return float(value)
-    text = str(value).strip().replace("\u2212", "-")
-    if re.fullmatch(r"-?\d{1,3}(\.\d{3})+(,\d+)?", text):
-        text = text.replace(".", "")
-    return float(text.replace(",", "."))
+# --- vectorised parsing ---------------------------------------------------------
 
 
-_DATE_FORMATS = ("%d.%m.%Y", "%Y-%m-%d", "%d.%m.%y", "%Y-%m-%d %H:%M:%S", "%d.%m.%Y %H:%M")
+#: Arrow-backed strings: vectorised string operations and casts run in C++.
+TEXT = pd.StringDtype("pyarrow")
 
 
-def _parse_date(value: Any) -> dt.date:
-    if isinstance(value, pd.Timestamp | dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    text = str(value).strip()
+def _as_text(cells: pd.Series) -> pd.Series:
+    """Cells as stripped strings; whole numbers (as Excel and SPSS store them) without '.0'."""
+    if is_numeric_dtype(cells) and not is_bool_dtype(cells):
+        numbers = cells.astype("float64")
+        whole = numbers.notna() & (numbers == np.round(numbers))
+        text = numbers.astype(TEXT)
+        text[whole] = numbers[whole].astype("int64").astype(TEXT)
+        return text.where(numbers.notna())
+    if cells.dtype == object:
+        is_float = cells.map(lambda v: isinstance(v, float | np.floating) and float(v).is_integer())
+        if is_float.any():
+            cells = cells.copy()
+            cells[is_float] = cells[is_float].map(lambda v: str(int(v)))
+    return cells.astype(TEXT).str.strip()
+
+
+def _blank(text: pd.Series) -> pd.Series:
+    return text.isna() | text.eq("").fillna(True)
+
+
+_PLAIN_NUMBER = r"^[+-]?(\d+\.?\d*|\.\d+)$"
+_THOUSANDS = r"-?\d{1,3}(\.\d{3})+(,\d+)?"
+
+
+def _cast_plain_numbers(text: pd.Series) -> pd.Series:
+    """Cast strings like ``3`` or ``-9`` or ``2.5`` to float in Arrow; others become NaN."""
+    strings = pa_arrow.array(text.astype(TEXT).array)
+    plain = pc.fill_null(pc.match_substring_regex(strings, _PLAIN_NUMBER), False)
+    numbers = pc.cast(
+        pc.if_else(plain, strings, pa_arrow.scalar(None, pa_arrow.string())), pa_arrow.float64()
+    )
+    return pd.Series(numbers.to_numpy(zero_copy_only=False), index=text.index, dtype="float64")
+
+
+def _cast_all(text: pd.Series) -> pd.Series | None:
+    """Fast path: cast a whole column in Arrow; ``None`` if any cell is not a plain number."""
+    strings = pa_arrow.array(text.astype(TEXT).array)
+    strings = pc.if_else(pc.equal(strings, ""), pa_arrow.scalar(None, pa_arrow.string()), strings)
+    try:
+        numbers = pc.cast(strings, pa_arrow.float64())
+    except (pa_arrow.ArrowInvalid, pa_arrow.ArrowNotImplementedError):
+        return None
+    return pd.Series(numbers.to_numpy(zero_copy_only=False), index=text.index, dtype="float64")
+
+
+def _to_number(cells: pd.Series, text: pd.Series, decimal: str) -> pd.Series:
+    """Numbers from numeric cells or from text with decimal comma or point."""
+    if is_numeric_dtype(cells) and not is_bool_dtype(cells):
+        return cells.astype("float64")
+    if decimal != ",":
+        numbers = _cast_all(text)
+        if numbers is not None:
+            return numbers
+    candidates = text.str.replace("\u2212", "-", regex=False)
+    if decimal == ",":
+        # With decimal commas a point can only separate thousands (1.234,5).
+        has_point = candidates.str.contains(".", regex=False).fillna(False)
+        if has_point.any():
+            candidates = candidates.where(~has_point, candidates.str.replace(".", "", regex=False))
+        candidates = candidates.str.replace(",", ".", regex=False)
+    numbers = _cast_plain_numbers(candidates)
+    retry = numbers.isna() & candidates.str.contains(",", regex=False).fillna(False)
+    if retry.any():
+        german = candidates[retry]
+        thousands = german.str.fullmatch(_THOUSANDS).fillna(False)
+        german = german.where(~thousands, german.str.replace(".", "", regex=False))
+        numbers[retry] = _cast_plain_numbers(german.str.replace(",", ".", regex=False))
+    return numbers
+
+
+_DATE_FORMATS = (
+    "%d.%m.%Y",
+    "%Y-%m-%d",
+    "%d.%m.%y",
+    "%Y-%m-%d %H:%M:%S",
+    "%d.%m.%Y %H:%M",
+    "%d.%m.%Y %H:%M:%S",
+    "%Y-%m-%dT%H:%M:%S",
+)
+
+
+def _to_date(cells: pd.Series, text: pd.Series) -> pd.Series:
+    if is_datetime64_any_dtype(cells):
+        return cells.dt.tz_localize(None).dt.normalize() if cells.dt.tz else cells.dt.normalize()
+    dates = pd.Series(pd.NaT, index=cells.index, dtype="datetime64[ns]")
+    todo = text.notna()
     for fmt in _DATE_FORMATS:
-        try:
-            return dt.datetime.strptime(text, fmt).date()
-        except ValueError:
-            continue
-    raise ValueError
-
-
-def _parse_municipality(value: Any) -> str:
-    if isinstance(value, int | float | np.integer | np.floating):
-        if float(value) != int(value):
-            raise ValueError
-        text = str(int(value))
-    else:
-        text = str(value).strip()
-    if not text.isdigit() or not 7 <= len(text) <= 8:
-        raise ValueError
-    # Excel drops the leading zero of NRW keys (05...): put it back.
-    return text.zfill(8)
-
-
-def _parse_text(value: Any) -> str:
-    return str(value).strip()
-
-
-def _parse_id(value: Any) -> str:
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
+        if not todo.any():
+            break
+        parsed = pd.to_datetime(text[todo], format=fmt, errors="coerce")
+        dates[todo] = parsed
+        todo &= dates.isna()
+    return dates.dt.normalize()
 
 
 _EXPECTED = {
     "id": "an identifier",
     "municipality": "an 8-digit municipality key",
+    "wave": "a wave id",
     "categorical": "an integer code",
     "likert": "an integer code",
     "rating": "a whole number",
+    "number": "a number",
     "date": "a date (DD.MM.YYYY or YYYY-MM-DD)",
     "text": "text",
 }
 
 
-def _parser(item: Item) -> Callable[[Any], Any]:
-    if item.type == "id":
-        return _parse_id
-    if item.type == "municipality":
-        return _parse_municipality
+def _parse_item(
+    item: Item, cells: pd.Series, decimal: str
+) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """Parse one column: (values, missing codes, mask of cells that failed to parse)."""
+    text = _as_text(cells)
+    blank = _blank(text)
+    no_codes = pd.Series(np.nan, index=cells.index, dtype="float64")
+    if item.is_coded or item.type == "number":
+        numbers = _to_number(cells, text, decimal)
+        failed = numbers.isna() & ~blank
+        if item.is_coded:
+            failed |= numbers.notna() & (numbers != np.round(numbers))
+        if failed.any():
+            numbers = numbers.mask(failed)
+        if item.missing_codes:
+            is_code = np.zeros(len(numbers), dtype=bool)
+            for code in item.missing_codes:
+                is_code |= numbers.to_numpy() == code
+            if not is_code.any():
+                return numbers, no_codes, failed
+            return numbers.mask(is_code), numbers.where(is_code), failed
+        return numbers, no_codes, failed
     if item.type == "date":
-        return _parse_date
-    if item.type == "text":
-        return _parse_text
-
-    def parse_code(value: Any) -> float:
-        number = _parse_number(value)
-        if not float(number).is_integer():
-            raise ValueError
-        return number
-
-    return parse_code
+        dates = _to_date(cells, text)
+        return dates, no_codes, dates.isna() & ~blank
+    values = text.mask(blank)
+    if item.type == "municipality":
+        ok = values.str.fullmatch(r"\d{7,8}").fillna(False)
+        failed = ~ok & ~blank
+        # Excel drops the leading zero of NRW keys (05...): put it back.
+        return values.where(ok).str.zfill(8), no_codes, failed
+    return values, no_codes, pd.Series(False, index=cells.index)
 
 
-def _schema(codebook: Codebook) -> pa.DataFrameSchema:
+def _schema(codebook: Codebook, present: set[str]) -> pa.DataFrameSchema:
     known_keys = set(municipalities()["ags"])
     columns: dict[str, pa.Column] = {}
     for item in codebook:
+        if item.id not in present:
+            continue
         checks: list[pa.Check] = []
         if item.type in ("likert", "categorical"):
-            checks.append(
-                pa.Check.isin(item.valid_codes, name="allowed_codes", error="allowed_codes")
-            )
-        elif item.type == "rating":
-            checks.append(
-                pa.Check.in_range(item.minimum, item.maximum, name="range", error="range")
-            )
+            codes = item.valid_codes
+            if codes == list(range(codes[0], codes[-1] + 1)):
+                # Whole numbers are already ensured, so a range check is an isin check.
+                checks.append(pa.Check.in_range(codes[0], codes[-1], error="allowed_codes"))
+            else:
+                checks.append(pa.Check.isin(codes, error="allowed_codes"))
+        elif item.type in ("rating", "number") and (
+            item.minimum is not None or item.maximum is not None
+        ):
+            low = -np.inf if item.minimum is None else item.minimum
+            high = np.inf if item.maximum is None else item.maximum
+            checks.append(pa.Check.in_range(low, high, error="range"))
         elif item.type == "municipality":
-            checks.append(
-                pa.Check.isin(known_keys, name="municipality_known", error="municipality_known")
-            )
-        columns[item.id] = pa.Column(
-            nullable=not item.required,
-            unique=item.id == codebook.respondent_id,
-            required=False,
-            checks=checks,
-        )
+            checks.append(pa.Check.isin(known_keys, error="municipality_known"))
+        columns[item.id] = pa.Column(nullable=not item.required, required=False, checks=checks)
     return pa.DataFrameSchema(columns, strict=False)
 
 
-def _check_rule(check: str) -> str:
-    if check == "not_nullable":
-        return "required"
-    if check == "field_uniqueness":
-        return "duplicate_id"
-    return check.split("(")[0]
+def _range_message(item: Item) -> str:
+    codes = sorted(item.missing_codes)
+    if item.type == "rating":
+        return f"{item.short}: allowed are {item.minimum}–{item.maximum} or missing codes {codes}"
+    if item.type == "number":
+        return f"{item.short}: allowed are {item.minimum}–{item.maximum}"
+    if item.type == "municipality":
+        return f"{item.short}: not one of the 59 municipalities of Südwestfalen"
+    return f"{item.short}: allowed codes are {item.valid_codes} and missing codes {codes}"
+
+
+def _detect_decimal(frame: pd.DataFrame) -> str:
+    """',' when the text cells hold German decimals (3,5) rather than points (3.5)."""
+    comma = point = 0
+    for column in frame.columns[:60]:
+        cells = frame[column]
+        if cells.dtype == object or isinstance(cells.dtype, pd.StringDtype) or cells.dtype == "str":
+            sample = cells.dropna().astype("string").head(200)
+            comma += int(sample.str.fullmatch(r"-?\d+,\d+").sum())
+            point += int(sample.str.fullmatch(r"-?\d+\.\d+").sum())
+    return "," if comma > point else "."
 
 
 def validate(
@@ -264,6 +404,9 @@ def validate(
     codebook: Codebook,
     *,
     fieldwork: tuple[dt.date, dt.date] | None = None,
+    wave: str | None = None,
+    columns: Mapping[str, str] | None = None,
+    today: dt.date | None = None,
 ) -> ValidationResult:
     """Map, parse and check a raw export against its codebook.
 
@@ -274,128 +417,81 @@ def validate(
     codebook
         The survey's codebook.
     fieldwork
-        First and last day of fieldwork; dates after the last day are flagged.
+        First and last day of fieldwork, for the codebook's consistency rules.
+    wave
+        The wave id the manifest declares; a wave column in the file must match it.
+    columns
+        Extra mapping from file column names (e.g. a survey tool's variable
+        names) to item ids, taking precedence over the codebook's aliases.
+    today
+        Dates after this day are implausible (default: the current date).
 
     Raises
     ------
     FileValidationError
-        The file has no data rows or lacks a required column.
+        The file has no data rows, lacks a required column, or holds another wave.
     """
     file = raw.path.name
     frame = raw.frame
     if frame.empty:
         raise FileValidationError(f"{file}: the file has a header but no data rows")
-    mapping, unknown = map_columns(list(frame.columns), codebook)
+    mapping, unknown = map_columns(list(frame.columns), codebook, columns)
     missing_required = [i.id for i in codebook if i.required and i.id not in mapping]
     if missing_required:
         raise FileValidationError(
             f"{file}: required column(s) {', '.join(missing_required)} not found; the file has "
             f"columns {', '.join(map(str, frame.columns))}"
         )
-    issues = _Issues(file, raw.source_rows)
+    issues = _Issues(file, frame, raw.source_rows)
     for column in unknown:
-        issues.add(
-            None,
-            column,
-            None,
-            "unknown_column",
-            "column is not in the codebook and was not read",
-            "warning",
+        issues.add_file(
+            column, None, "unknown_column", "column is not in the codebook and was not read"
         )
     for item in codebook:
-        if item.id not in mapping:
-            issues.add(
-                None,
+        if item.id not in mapping and not item.optional:
+            issues.add_file(
                 item.id,
                 None,
                 "missing_column",
                 "codebook item not in the file; treated as not asked",
-                "warning",
             )
 
-    values = pd.DataFrame(index=frame.index)
-    missing_codes = pd.DataFrame(index=frame.index)
+    decimal = raw.detected.get("decimal") or _detect_decimal(frame)
+    parsed_values: dict[str, pd.Series] = {}
+    parsed_codes: dict[str, pd.Series] = {}
+    type_failed: dict[str, pd.Series] = {}
     for item in codebook:
         column = mapping.get(item.id)
-        cells = frame[column] if column else pd.Series(None, index=frame.index, dtype=object)
-        parse = _parser(item)
-        parsed: list[Any] = []
-        codes: list[float] = []
-        for index, cell in cells.items():
-            code = np.nan
-            value: Any = None
-            if not _is_missing(cell):
-                try:
-                    value = parse(cell)
-                except (ValueError, TypeError, OverflowError):
-                    issues.add(index, column, cell, "type", f"expected {_EXPECTED[item.type]}")
-                    value = None
-                if item.is_coded and value is not None and int(value) in item.missing_codes:
-                    code, value = value, None
-            parsed.append(value)
-            codes.append(code)
-        if item.is_coded:
-            values[item.id] = pd.Series(parsed, index=frame.index, dtype="float64")
-            missing_codes[item.id] = pd.Series(codes, index=frame.index, dtype="float64")
-        elif item.type in ("id", "municipality", "text"):
-            values[item.id] = pd.Series(parsed, index=frame.index, dtype="string")
+        if column is None:
+            cells = pd.Series(None, index=frame.index, dtype=object)
         else:
-            values[item.id] = pd.Series(parsed, index=frame.index, dtype=object)
+            cells = frame[column]
+        parsed, codes, failed = _parse_item(item, cells, decimal)
+        parsed_values[item.id] = parsed
+        if item.is_coded:
+            parsed_codes[item.id] = codes
+        if column is not None:
+            issues.add_rows(failed, column, "type", f"expected {_EXPECTED[item.type]}")
+            type_failed[item.id] = failed
 
-    typed_failures = {(i["_index"], i["column"]) for i in issues.rows if i["rule"] == "type"}
-    try:
-        _schema(codebook).validate(values, lazy=True)
-    except SchemaErrors as errors:
-        cases = errors.failure_cases
-        cases = cases[cases["index"].notna()]
-        for case in cases.itertuples(index=False):
-            item_id = case.column
-            column = mapping.get(item_id, item_id)
-            if (case.index, column) in typed_failures:
-                continue
-            rule = _check_rule(str(case.check))
-            original = frame.loc[case.index, column] if column in frame.columns else None
-            message = {
-                "required": "required answer is empty",
-                "duplicate_id": "the same respondent id occurs in more than one row",
-            }.get(rule, f"{codebook[item_id].short}: {_schema_error(codebook[item_id])}")
-            issues.add(case.index, column, original, rule, message)
-
-    for item in codebook.items_of(type="date"):
-        if item not in mapping:
-            continue
-        low = codebook[item].minimum
-        for index, value in values[item].items():
-            if value is None:
-                continue
-            if low is not None and value < low:
-                issues.add(
-                    index,
-                    mapping[item],
-                    frame.loc[index, mapping[item]],
-                    "date_range",
-                    f"date before {low:%d.%m.%Y}",
-                    "warning",
-                )
-            elif fieldwork and value > fieldwork[1]:
-                issues.add(
-                    index,
-                    mapping[item],
-                    frame.loc[index, mapping[item]],
-                    "date_range",
-                    f"date after the end of fieldwork ({fieldwork[1]:%d.%m.%Y})",
-                    "warning",
-                )
-
+    values = pd.DataFrame(parsed_values, index=frame.index)
+    missing_codes = pd.DataFrame(parsed_codes, index=frame.index)
+    _check_wave(values, codebook, mapping, wave, file)
+    duplicate_rows = _check_duplicates(values, codebook, mapping, issues)
+    _check_schema(values, codebook, mapping, issues, type_failed, duplicate_rows)
+    _check_dates(values, codebook, mapping, issues, today or dt.date.today())
+    _check_rules(values, codebook, mapping, issues, fieldwork)
+    _check_straightlining(values, codebook, issues)
+    _check_speeders(values, codebook, mapping, issues)
     _compare_value_labels(raw, codebook, mapping, issues)
 
-    table = pd.DataFrame(issues.rows, columns=[*ISSUE_COLUMNS, "_index"])
-    rows_with = lambda severity: set(table.loc[table["severity"] == severity, "_index"].dropna())  # noqa: E731
-    errors_at, warnings_at = rows_with("error"), rows_with("warning")
+    table = issues.table()
+    errors_at = table.loc[table["severity"] == "error", "_index"].dropna()
+    warnings_at = table.loc[table["severity"] == "warning", "_index"].dropna()
     status = pd.Series(STATUS_ACCEPTED, index=frame.index, name="status")
     status[status.index.isin(warnings_at)] = STATUS_FLAGGED
     status[status.index.isin(errors_at)] = STATUS_QUARANTINED
-    table = table.drop(columns="_index").astype({"row": "Int64"})
+    table = table.drop(columns="_index").sort_values("row", kind="stable", na_position="first")
     return ValidationResult(
         values=values,
         missing_codes=missing_codes,
@@ -406,15 +502,180 @@ def validate(
     )
 
 
-def _schema_error(item: Item) -> str:
-    if item.type == "rating":
-        return (
-            f"allowed are {int(item.minimum)}–{int(item.maximum)} or missing codes "
-            f"{sorted(item.missing_codes)}"
+def _check_wave(
+    values: pd.DataFrame, codebook: Codebook, mapping: dict[str, str], wave: str | None, file: str
+) -> None:
+    if wave is None:
+        return
+    for item_id in codebook.items_of(type="wave"):
+        if item_id not in mapping:
+            continue
+        found = values[item_id].dropna()
+        wrong = found[found != str(wave)]
+        if len(wrong):
+            raise FileValidationError(
+                f"{file}: column {mapping[item_id]} says wave {wrong.iloc[0]!r} "
+                f"({len(wrong)} rows) but the manifest is for wave {wave!r}"
+            )
+
+
+def _check_duplicates(
+    values: pd.DataFrame, codebook: Codebook, mapping: dict[str, str], issues: _Issues
+) -> pd.Series:
+    """Exact copies of an earlier row are quarantined; the same id on different rows too."""
+    mapped = [i for i in codebook.items if i in mapping]
+    # Hash rows first; compare in full only the few rows whose hashes collide.
+    hashes = pd.util.hash_pandas_object(values[mapped], index=False)
+    candidates = hashes.duplicated(keep=False)
+    copies = pd.Series(False, index=values.index)
+    if candidates.any():
+        copies[candidates] = values.loc[candidates, mapped].duplicated(keep="first")
+    if copies.any():
+        group = values[mapped].groupby(mapped, dropna=False, sort=False).ngroup()
+        first_index = pd.Series(values.index, index=values.index).groupby(group).transform("first")
+        issues.add_rows(
+            copies,
+            None,
+            "duplicate_row",
+            "exact copy of an earlier row (value: that row's number in the file)",
+            values=first_index.map(issues.source_rows),
         )
-    if item.type == "municipality":
-        return "not one of the 59 municipalities of Südwestfalen"
-    return f"allowed codes are {item.valid_codes} and missing codes {sorted(item.missing_codes)}"
+    ids = values[codebook.respondent_id]
+    repeated = ids.notna() & ~copies & ids.where(~copies).duplicated(keep=False)
+    issues.add_rows(
+        repeated,
+        mapping[codebook.respondent_id],
+        "duplicate_id",
+        "the same respondent id occurs in more than one row",
+    )
+    return copies
+
+
+def _check_schema(
+    values: pd.DataFrame,
+    codebook: Codebook,
+    mapping: dict[str, str],
+    issues: _Issues,
+    type_failed: dict[str, pd.Series],
+    duplicate_rows: pd.Series,
+) -> None:
+    present = set(mapping)
+    try:
+        _schema(codebook, present).validate(values[[i for i in values if i in present]], lazy=True)
+    except SchemaErrors as errors:
+        cases = errors.failure_cases
+        cases = cases[cases["index"].notna()]
+        for (item_id, check), group in cases.groupby(["column", "check"], sort=False):
+            item = codebook[item_id]
+            rule = _check_rule(str(check))
+            mask = pd.Series(False, index=values.index)
+            mask[group["index"].astype(values.index.dtype).to_numpy()] = True
+            mask &= ~type_failed.get(item_id, False) & ~duplicate_rows
+            message = "required answer is empty" if rule == "required" else _range_message(item)
+            issues.add_rows(mask, mapping[item_id], rule, message)
+
+
+def _check_rule(check: str) -> str:
+    if check == "not_nullable":
+        return "required"
+    return check.split("(")[0]
+
+
+def _check_dates(
+    values: pd.DataFrame,
+    codebook: Codebook,
+    mapping: dict[str, str],
+    issues: _Issues,
+    today: dt.date,
+) -> None:
+    for item_id in codebook.items_of(type="date"):
+        if item_id not in mapping:
+            continue
+        item, dates = codebook[item_id], values[item_id]
+        if item.minimum is not None:
+            low = pd.Timestamp(item.minimum)
+            issues.add_rows(
+                dates < low,
+                mapping[item_id],
+                "date_range",
+                f"date before {low:%d.%m.%Y}",
+                "warning",
+            )
+        issues.add_rows(
+            dates > pd.Timestamp(today),
+            mapping[item_id],
+            "date_range",
+            "date in the future",
+            "warning",
+        )
+
+
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def _check_rules(
+    values: pd.DataFrame,
+    codebook: Codebook,
+    mapping: dict[str, str],
+    issues: _Issues,
+    fieldwork: tuple[dt.date, dt.date] | None,
+) -> None:
+    context = {
+        "fieldwork_start": pd.Timestamp(fieldwork[0]) if fieldwork else pd.NaT,
+        "fieldwork_end": pd.Timestamp(fieldwork[1]) if fieldwork else pd.NaT,
+    }
+    for rule in codebook.rules:
+        names = {n for n in _NAME.findall(rule.expression) if n in codebook.items}
+        if not names <= set(mapping):
+            continue
+        needs_context = any(f"@{k}" in rule.expression for k in context)
+        if needs_context and not fieldwork:
+            continue
+        try:
+            holds = values.eval(rule.expression, local_dict=context)
+        except Exception as exc:  # a codebook rule that cannot be evaluated is a codebook bug
+            raise CodebookError(f"rule {rule.id!r} cannot be evaluated: {exc}") from exc
+        answered = values[sorted(names)].notna().all(axis=1)
+        broken = answered & ~holds.astype(bool)
+        first = mapping[sorted(names)[0]]
+        issues.add_rows(broken, first, rule.id, rule.message, rule.severity)
+
+
+def _check_straightlining(values: pd.DataFrame, codebook: Codebook, issues: _Issues) -> None:
+    for construct in codebook.straightlining:
+        items = [i for i in codebook.items_of(construct=construct) if i in values]
+        block = values[items]
+        answered = block.notna().sum(axis=1)
+        same = block.nunique(axis=1) == 1
+        flagged = (answered >= codebook.straightlining_min_items) & same
+        issues.add_rows(
+            flagged,
+            construct,
+            "straightlining",
+            f"the same answer on all {len(items)} items of '{construct}'",
+            "warning",
+            values=block.bfill(axis=1).iloc[:, 0],
+        )
+
+
+def _check_speeders(
+    values: pd.DataFrame, codebook: Codebook, mapping: dict[str, str], issues: _Issues
+) -> None:
+    if codebook.duration is None or codebook.duration not in mapping:
+        return
+    seconds = values[codebook.duration]
+    median = seconds.median()
+    if not median or np.isnan(median):
+        return
+    limit = codebook.speeder_share_of_median * median
+    issues.add_rows(
+        seconds < limit,
+        mapping[codebook.duration],
+        "speeder",
+        f"completed in under {codebook.speeder_share_of_median:.0%} of the median "
+        f"duration ({median:.0f} s)",
+        "warning",
+    )
 
 
 def _compare_value_labels(
@@ -428,13 +689,11 @@ def _compare_value_labels(
         for code, label in labels.items():
             expected = item.label_for(code)
             if expected is not None and expected.strip() != str(label).strip():
-                issues.add(
-                    None,
+                issues.add_file(
                     column,
                     f"{code:g}={label}",
                     "value_label",
                     f"codebook says {code:g} = {expected!r}",
-                    "warning",
                 )
 
 

@@ -57,6 +57,8 @@ class Manifest:
     demo: bool
     path: Path | None
     reader_options: dict[str, Any] = field(default_factory=dict)
+    #: File column name -> item id, for survey tools' own variable names.
+    columns: dict[str, str] = field(default_factory=dict)
 
     @property
     def data_dir(self) -> Path | None:
@@ -80,7 +82,14 @@ class Manifest:
         if fmt not in FORMATS:
             raise ManifestError(f"{path}: format {fmt!r} is not one of {', '.join(FORMATS)}")
         fieldwork = raw.get("fieldwork") or {}
-        options = {k: raw[k] for k in ("encoding", "delimiter", "sheet") if k in raw}
+        options = {
+            k: raw[k]
+            for k in ("encoding", "delimiter", "decimal", "sheet", "header_row")
+            if k in raw
+        }
+        columns = raw.get("columns") or {}
+        if not isinstance(columns, dict):
+            raise ManifestError(f"{path}: columns must map file column names to item ids")
         return cls(
             survey=str(raw["survey"]),
             wave=str(raw["wave"]),
@@ -93,6 +102,7 @@ class Manifest:
             demo=bool(raw.get("demo", False)),
             path=path,
             reader_options=options,
+            columns={str(k): str(v) for k, v in columns.items()},
         )
 
 
@@ -247,7 +257,9 @@ def read_wave(manifest_or_path: str | Path | Manifest) -> Wave:
         if manifest.fieldwork_start and manifest.fieldwork_end
         else None
     )
-    result = validate(raw, codebook, fieldwork=fieldwork)
+    result = validate(
+        raw, codebook, fieldwork=fieldwork, wave=manifest.wave, columns=manifest.columns
+    )
     return _assemble(manifest, codebook, raw.frame, result, raw.detected, actual)
 
 
