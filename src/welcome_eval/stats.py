@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -28,16 +30,26 @@ from welcome_eval import german_format
 from welcome_eval.codebook import Codebook
 
 __all__ = [
+    "AlphaResult",
+    "alpha_for_construct",
+    "cronbach_alpha",
     "describe_change",
     "likert_distribution",
     "mean_ci",
     "nps",
+    "proportion_ci",
     "top_box",
     "wave_change",
 ]
 
 #: Interval methods of :func:`top_box` and the statsmodels method behind each.
 PROPORTION_METHODS: dict[str, str] = {"wilson": "wilson", "clopper-pearson": "beta"}
+#: Interval methods of :func:`proportion_ci` and the statsmodels method behind each.
+PROPORTION_CI_METHODS: dict[str, str] = {
+    **PROPORTION_METHODS,
+    "agresti-coull": "agresti_coull",
+    "wald": "normal",
+}
 
 
 # ---------------------------------------------------------------------------
@@ -735,3 +747,524 @@ um 0,3 Punkte gestiegen (95-%-KI: 0,1 bis 0,5); der Unterschied ist statistisch 
         verdict = f"statistisch auffällig ({_format_p(p_value, alpha)})"
         return f"{sentence}; der Unterschied ist {verdict}."
     return sentence + "; der Unterschied ist statistisch nicht auffällig."
+
+
+# ---------------------------------------------------------------------------
+# binomial proportions
+
+
+def proportion_ci(
+    successes: int,
+    n: int,
+    *,
+    method: str = "wilson",
+    level: float = 0.95,
+) -> tuple[float, float]:
+    r"""Confidence interval for a binomial proportion :math:`\hat p = x / n`.
+
+    With :math:`z = \Phi^{-1}((1 + \text{level})/2)`:
+
+    * ``"wilson"`` – score interval (Wilson 1927), as R's
+      ``prop.test(x, n, correct = FALSE)$conf.int``:
+      :math:`\bigl(\hat p + \tfrac{z^2}{2n} \pm z\sqrt{\hat p(1-\hat p)/n + z^2/(4n^2)}\bigr)
+      / (1 + z^2/n)`.
+    * ``"clopper-pearson"`` – exact interval from beta quantiles
+      :math:`B(\alpha/2;\, x, n-x+1)` and :math:`B(1-\alpha/2;\, x+1, n-x)`, with
+      limits 0 for *x* = 0 and 1 for *x* = *n*, as R's ``binom.test(x, n)$conf.int``.
+    * ``"agresti-coull"`` – the Wald interval around the adjusted proportion
+      (Agresti & Coull 1998): :math:`\tilde n = n + z^2`,
+      :math:`\tilde p = (x + z^2/2)/\tilde n`,
+      :math:`\tilde p \pm z\sqrt{\tilde p(1-\tilde p)/\tilde n}`.
+    * ``"wald"`` – :math:`\hat p \pm z\sqrt{\hat p(1-\hat p)/n}`. Shown for
+      comparison only: it undercovers badly for small *n* or extreme
+      :math:`\hat p` and collapses to a single point for *x* = 0 or *x* = *n*
+      (Brown, Cai & DasGupta 2001).
+
+    Agresti–Coull and Wald limits are truncated to [0, 1], and every lower
+    (upper) limit is exactly 0 (1) when *x* = 0 (*x* = *n*). All four are
+    computed by :func:`statsmodels.stats.proportion.proportion_confint`
+    (methods ``"wilson"``, ``"beta"``, ``"agresti_coull"``, ``"normal"``); the
+    tests compare them with R (``tests/reference/reliability.R``).
+
+    Parameters
+    ----------
+    successes : int
+        Number of successes *x*, ``0 <= x <= n``.
+    n : int
+        Number of trials, at least 1.
+    method : {"wilson", "clopper-pearson", "agresti-coull", "wald"}
+        Interval method.
+    level : float, default 0.95
+        Confidence level, between 0 and 1.
+
+    Returns
+    -------
+    tuple of float
+        ``(low, high)``.
+
+    Raises
+    ------
+    ValueError
+        If ``n`` is 0 (a proportion of nothing has no interval), ``successes``
+        is outside 0 … ``n``, either is not a whole number, or ``method`` or
+        ``level`` is unknown or out of range.
+
+    References
+    ----------
+    Wilson, E. B. (1927). *JASA* 22, 209–212. — Clopper, C. J. & Pearson, E. S.
+    (1934). *Biometrika* 26, 404–413. — Agresti, A. & Coull, B. A. (1998).
+    Approximate is better than "exact" for interval estimation of binomial
+    proportions. *The American Statistician* 52, 119–126. — Brown, L. D.,
+    Cai, T. T. & DasGupta, A. (2001). *Statistical Science* 16, 101–133.
+
+    Examples
+    --------
+    >>> [round(limit, 6) for limit in proportion_ci(3, 10)]
+    [0.107791, 0.603222]
+    >>> [round(limit, 6) for limit in proportion_ci(0, 10, method="clopper-pearson")]
+    [0.0, 0.308497]
+    """
+    for name, value in (("successes", successes), ("n", n)):
+        if isinstance(value, bool) or not isinstance(value, int | np.integer):
+            raise ValueError(f"{name} must be a whole number (int), got {value!r}")
+    if n < 1:
+        raise ValueError(
+            f"n must be at least 1, got {n}; a proportion of zero answers has no interval"
+        )
+    if not 0 <= successes <= n:
+        raise ValueError(f"successes must be between 0 and n={n}, got {successes}")
+    if method not in PROPORTION_CI_METHODS:
+        raise ValueError(
+            f"method must be one of {', '.join(map(repr, PROPORTION_CI_METHODS))}, got {method!r}"
+        )
+    if not (isinstance(level, int | float) and 0 < level < 1):
+        raise ValueError(f"level must be between 0 and 1 (e.g. 0.95), got {level!r}")
+    low, high = proportion_confint(
+        int(successes), int(n), alpha=1 - level, method=PROPORTION_CI_METHODS[method]
+    )
+    # The Wilson limits are exactly 0 at x = 0 and 1 at x = n (as in R's prop.test);
+    # the floating-point formula can land one ulp inside.
+    if successes == 0:
+        low = 0.0
+    if successes == n:
+        high = 1.0
+    return float(low), float(high)
+
+
+# ---------------------------------------------------------------------------
+# reliability
+
+#: Missing-value handling of :func:`cronbach_alpha`.
+NAN_POLICIES = ("pairwise", "listwise")
+
+
+@dataclass(frozen=True, eq=False)
+class AlphaResult:
+    """Result of :func:`cronbach_alpha`.
+
+    Attributes
+    ----------
+    alpha : float
+        Raw coefficient alpha from the covariance matrix (psych's ``raw_alpha``).
+    std_alpha : float
+        Standardised alpha from the correlation matrix (psych's ``std.alpha``).
+    ci_low, ci_high : float
+        Feldt et al. (1987) confidence interval of ``alpha`` (psych's ``$feldt``).
+    ci : float
+        Confidence level of the interval.
+    ase : float
+        Duhachek & Iacobucci (2004) asymptotic standard error of ``alpha``
+        (psych's ``total$ase``); ``alpha ± z·ase`` is psych's "Duhachek" interval.
+    n : int
+        Respondents used (see :func:`cronbach_alpha` for the missing-value rule).
+    n_items : int
+        Number of items.
+    mean, sd : float
+        Mean and standard deviation (ddof = 1) of the scale score, the mean of
+        the answered (reverse-keyed) items of each respondent (psych's
+        ``total$mean`` and ``total$sd``).
+    nan_policy : str
+        ``"pairwise"`` or ``"listwise"``.
+    items : pandas.DataFrame
+        One row per item: ``item``, ``reversed`` (bool), ``n`` (answers),
+        ``mean`` (after reverse keying), ``r_drop`` (correlation of the item
+        with the sum of the other items, psych's ``r.drop``),
+        ``alpha_if_deleted`` (raw alpha of the other items, psych's
+        ``alpha.drop$raw_alpha``) and ``std_alpha_if_deleted``.
+    """
+
+    alpha: float
+    std_alpha: float
+    ci_low: float
+    ci_high: float
+    ci: float
+    ase: float
+    n: int
+    n_items: int
+    mean: float
+    sd: float
+    nan_policy: str
+    items: pd.DataFrame
+
+    def to_frame(self) -> pd.DataFrame:
+        """The scale-level results as a one-row :class:`pandas.DataFrame`.
+
+        Columns ``alpha``, ``std_alpha``, ``ci_low``, ``ci_high``, ``ci``,
+        ``ase``, ``n``, ``n_items``, ``mean``, ``sd`` and ``nan_policy``; the
+        per-item table is :attr:`items`.
+
+        Examples
+        --------
+        >>> df = pd.DataFrame({"a": [1.0, 2, 3, 4, 5], "b": [2.0, 2, 3, 5, 4]})
+        >>> list(cronbach_alpha(df).to_frame().columns[:4])
+        ['alpha', 'std_alpha', 'ci_low', 'ci_high']
+        """
+        fields = (
+            "alpha",
+            "std_alpha",
+            "ci_low",
+            "ci_high",
+            "ci",
+            "ase",
+            "n",
+            "n_items",
+            "mean",
+            "sd",
+            "nan_policy",
+        )
+        return pd.DataFrame([{name: getattr(self, name) for name in fields}])
+
+
+def _raw_alpha(cov: np.ndarray) -> float:
+    k = cov.shape[0]
+    return float((1 - np.trace(cov) / cov.sum()) * k / (k - 1))
+
+
+def _std_alpha(corr: np.ndarray) -> float:
+    k = corr.shape[0]
+    return float((1 - k / corr.sum()) * k / (k - 1))
+
+
+def cronbach_alpha(
+    items: pd.DataFrame,
+    *,
+    reverse: Sequence[str] = (),
+    scale: tuple[float, float] | None = None,
+    nan_policy: str = "pairwise",
+    ci: float = 0.95,
+) -> AlphaResult:
+    r"""Cronbach's alpha of a multi-item scale, as ``psych::alpha`` computes it.
+
+    With the item covariance matrix :math:`C` (*k* × *k*, ddof = 1), its
+    correlation matrix :math:`R` (``cov2cor(C)``) and *n* respondents:
+
+    .. math::
+
+        \alpha = \frac{k}{k-1}\Bigl(1 - \frac{\operatorname{tr} C}{\sum_{ij} C_{ij}}\Bigr),
+        \qquad
+        \alpha_\text{std} = \frac{k}{k-1}\Bigl(1 - \frac{k}{\sum_{ij} R_{ij}}\Bigr).
+
+    *Interval.* ``psych::alpha`` (2.2.9) returns the Feldt interval as
+    ``$feldt`` (from ``psych::alpha.ci``, printed first as "Feldt"); the
+    Duhachek interval is only formed when printing, with a fixed 1.96. This
+    function reports the Feldt interval (Feldt, Woodruff & Salih 1987), with
+    :math:`F` quantiles on :math:`n-1` and :math:`(n-1)(k-1)` degrees of freedom:
+
+    .. math::
+
+        \bigl[\,1 - (1-\alpha)\,F_{1-p/2},\; 1 - (1-\alpha)\,F_{p/2}\,\bigr],
+        \qquad p = 1 - \text{ci},
+
+    and the Duhachek & Iacobucci (2004) standard error as ``ase``:
+    :math:`\text{ase}^2 = Q/n`, :math:`Q = \frac{2k^2}{(k-1)^2 (\mathbf 1'C\mathbf 1)^3}
+    \bigl[\mathbf 1'C\mathbf 1\,(\operatorname{tr}C^2 + (\operatorname{tr}C)^2)
+    - 2\operatorname{tr}C\;\mathbf 1'C^2\mathbf 1\bigr]`.
+
+    *Per item.* ``r_drop`` is the correlation of item *i* with the sum of the
+    other items, :math:`(\sum_j C_{ij} - C_{ii}) / \sqrt{C_{ii}\,
+    \sum_{j,l \ne i} C_{jl}}`; ``alpha_if_deleted`` is :math:`\alpha` of the
+    other *k* − 1 items (``NaN`` for a two-item scale, where it is undefined;
+    psych reports a different quantity there).
+
+    *Reverse keying* follows psych: an item in ``reverse`` becomes
+    :math:`(\min + \max) - x`, where min and max are those of the whole item
+    matrix (all items, all respondents) unless ``scale=(min, max)`` is given.
+    Alpha, ``r_drop`` and the interval depend only on which items are
+    reversed; the means depend on the min and max used. Pass the scale's end
+    points (or use :func:`alpha_for_construct`) so that an unused end category
+    does not shift the means.
+
+    *Missing answers.* ``"pairwise"`` (psych's default, ``use = "pairwise"``)
+    computes every covariance from the respondents who answered both items;
+    *n* is the number of respondents with at least one answer (psych counts all
+    rows, also rows without any answer, so the two agree whenever no row is
+    empty). ``"listwise"`` first drops every respondent with a missing answer,
+    and *n* is the number of complete rows *after* dropping, also in the
+    interval (pingouin 0.5 uses the row count before dropping there, which
+    makes its interval too narrow; this function does not copy that).
+
+    Parameters
+    ----------
+    items : pandas.DataFrame
+        One column per item, one row per respondent, numeric answer codes with
+        missing answers as ``NaN``. At least two items.
+    reverse : sequence of str, optional
+        Columns to reverse-key.
+    scale : tuple of float, optional
+        ``(min, max)`` of the answer scale for reverse keying; every answer
+        must lie within it.
+    nan_policy : {"pairwise", "listwise"}
+        Handling of missing answers (see above).
+    ci : float, default 0.95
+        Confidence level of the Feldt interval.
+
+    Returns
+    -------
+    AlphaResult
+        ``alpha``, ``std_alpha``, ``ci_low``, ``ci_high``, ``ase``, ``n``,
+        ``n_items``, ``mean``, ``sd`` and the per-item table ``items``;
+        ``to_frame()`` gives the scale-level values as one row.
+
+    Raises
+    ------
+    KeyError
+        If an item of ``reverse`` is not a column of ``items``.
+    ValueError
+        For fewer than two items, non-numeric or infinite values, an item
+        without variance, two items never answered together, fewer than two
+        respondents, answers outside ``scale``, or an unknown ``nan_policy``.
+
+    References
+    ----------
+    Cronbach, L. J. (1951). Coefficient alpha and the internal structure of
+    tests. *Psychometrika* 16, 297–334. — Feldt, L. S., Woodruff, D. J. &
+    Salih, F. A. (1987). Statistical inference for coefficient alpha.
+    *Applied Psychological Measurement* 11, 93–103. — Duhachek, A. &
+    Iacobucci, D. (2004). Alpha's standard error (ASE): an accurate and precise
+    confidence interval estimate. *Journal of Applied Psychology* 89, 792–808.
+    — Revelle, W. (2022). *psych*, version 2.2.9, function ``alpha``.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame(
+    ...     {"a": [1.0, 2, 3, 4, 5, 2], "b": [2.0, 2, 3, 5, 4, 1], "c": [5.0, 4, 3, 2, 1, 4]}
+    ... )
+    >>> result = cronbach_alpha(df, reverse=["c"])
+    >>> round(result.alpha, 4), result.n, result.n_items
+    (0.9553, 6, 3)
+    >>> result.items[["item", "reversed"]].to_dict("list")
+    {'item': ['a', 'b', 'c'], 'reversed': [False, False, True]}
+    """
+    if not isinstance(items, pd.DataFrame):
+        raise TypeError(
+            f"items must be a pandas DataFrame with one column per item, got {type(items).__name__}"
+        )
+    columns = list(items.columns)
+    if len(columns) < 2:
+        raise ValueError(
+            f"cronbach_alpha needs at least 2 items (columns), got {len(columns)}: "
+            f"{', '.join(map(repr, columns)) or 'none'}"
+        )
+    duplicated = sorted({str(c) for c in items.columns[items.columns.duplicated()]})
+    if duplicated:
+        raise ValueError(f"item column(s) {', '.join(duplicated)} appear more than once in items")
+    reverse = [reverse] if isinstance(reverse, str) else list(reverse)
+    _check_columns(items, reverse, what="items (reverse)")
+    if nan_policy not in NAN_POLICIES:
+        raise ValueError(
+            f"nan_policy must be one of {', '.join(map(repr, NAN_POLICIES))}, got {nan_policy!r}"
+        )
+    if not (isinstance(ci, int | float) and 0 < ci < 1):
+        raise ValueError(f"ci must be a confidence level between 0 and 1 (e.g. 0.95), got {ci!r}")
+    x = pd.DataFrame(
+        {column: _numeric_column(items, column, what="items").to_numpy() for column in columns},
+        columns=columns,
+    )
+    infinite = [str(c) for c in columns if np.isinf(x[c]).any()]
+    if infinite:
+        raise ValueError(
+            f"item(s) {', '.join(map(repr, infinite))} contain infinite values; use NaN"
+        )
+
+    # listwise: complete rows only; pairwise: rows with at least one answer
+    x = x.dropna() if nan_policy == "listwise" else x[x.notna().any(axis=1)]
+    x = x.reset_index(drop=True)
+    n = len(x)
+    if n < 2:
+        raise ValueError(
+            f"cronbach_alpha needs at least 2 respondents with answers, got {n} "
+            f"(nan_policy={nan_policy!r})"
+        )
+
+    if scale is not None:
+        if (
+            not isinstance(scale, tuple | list)
+            or len(scale) != 2
+            or not all(isinstance(v, int | float | np.number) for v in scale)
+            or not scale[0] < scale[1]
+        ):
+            raise ValueError(f"scale must be a pair (min, max) with min < max, got {scale!r}")
+        low_end, high_end = float(scale[0]), float(scale[1])
+        outside = [str(c) for c in columns if ((x[c] < low_end) | (x[c] > high_end)).any()]
+        if outside:
+            raise ValueError(
+                f"item(s) {', '.join(map(repr, outside))} have answers outside scale={scale!r}; "
+                "turn missing codes into NaN or pass the right scale"
+            )
+    else:
+        low_end, high_end = float(np.nanmin(x.to_numpy())), float(np.nanmax(x.to_numpy()))
+    for column in reverse:
+        x[column] = (low_end + high_end) - x[column]
+
+    cov = x.cov().to_numpy()  # pairwise complete observations, ddof = 1
+    variances = np.diag(cov)
+    flat = [str(c) for c, v in zip(columns, variances, strict=True) if not v > 0]
+    if flat:
+        raise ValueError(
+            f"item(s) {', '.join(map(repr, flat))} have no variance (all answers equal or "
+            "fewer than 2 answers); remove them from the scale"
+        )
+    if np.isnan(cov).any():
+        i, j = np.argwhere(np.isnan(cov))[0]
+        raise ValueError(
+            f"items {columns[i]!r} and {columns[j]!r} were never answered together by two or "
+            "more respondents; their covariance is undefined"
+        )
+    scale_sd = np.sqrt(variances)
+    corr = cov / np.outer(scale_sd, scale_sd)
+    np.fill_diagonal(corr, 1.0)
+    k = len(columns)
+
+    alpha = _raw_alpha(cov)
+    std_alpha = _std_alpha(corr)
+    p = 1 - ci
+    df1, df2 = n - 1, (n - 1) * (k - 1)
+    ci_low = float(1 - (1 - alpha) * _sps.f.ppf(1 - p / 2, df1, df2))
+    ci_high = float(1 - (1 - alpha) * _sps.f.ppf(p / 2, df1, df2))
+    total, trace = cov.sum(), np.trace(cov)
+    cov2 = cov @ cov
+    q = (2 * k**2 / ((k - 1) ** 2 * total**3)) * (
+        total * (np.trace(cov2) + trace**2) - 2 * trace * cov2.sum()
+    )
+    ase = float(math.sqrt(q / n))
+
+    rows = []
+    for i, column in enumerate(columns):
+        keep = [j for j in range(k) if j != i]
+        rest = cov[np.ix_(keep, keep)]
+        r_drop = (cov[:, i].sum() - cov[i, i]) / math.sqrt(cov[i, i] * rest.sum())
+        rows.append(
+            {
+                "item": column,
+                "reversed": column in reverse,
+                "n": int(x[column].notna().sum()),
+                "mean": float(x[column].mean()),
+                "r_drop": float(r_drop),
+                "alpha_if_deleted": _raw_alpha(rest) if k > 2 else np.nan,
+                "std_alpha_if_deleted": _std_alpha(corr[np.ix_(keep, keep)]) if k > 2 else np.nan,
+            }
+        )
+    scores = x.mean(axis=1)  # NaN-skipping mean of the answered items
+    return AlphaResult(
+        alpha=alpha,
+        std_alpha=std_alpha,
+        ci_low=ci_low,
+        ci_high=ci_high,
+        ci=float(ci),
+        ase=ase,
+        n=n,
+        n_items=k,
+        mean=float(scores.mean()),
+        sd=float(scores.std(ddof=1)),
+        nan_policy=nan_policy,
+        items=pd.DataFrame(
+            rows,
+            columns=[
+                "item",
+                "reversed",
+                "n",
+                "mean",
+                "r_drop",
+                "alpha_if_deleted",
+                "std_alpha_if_deleted",
+            ],
+        ),
+    )
+
+
+def alpha_for_construct(
+    data: pd.DataFrame,
+    construct: str,
+    *,
+    codebook: Codebook,
+    **kw: Any,
+) -> AlphaResult:
+    """:func:`cronbach_alpha` of the items of one construct of the codebook.
+
+    Items are those with ``construct: <construct>`` in codebook order; items
+    with ``reverse: true`` are reverse keyed on their scale,
+    :math:`(\\min + \\max) - x` with the first and last valid code (the
+    ``scale`` of :func:`cronbach_alpha`), so the result does not depend on which
+    answers happen to occur. Answers are checked against the valid codes, so
+    unconverted missing codes (e.g. -9) raise instead of distorting alpha.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        Wide tidy data of a wave.
+    construct : str
+        Construct name as in the codebook.
+    codebook : Codebook
+        Provides the items, their reverse keys and valid codes.
+    **kw
+        ``nan_policy`` and ``ci`` of :func:`cronbach_alpha`. ``reverse`` and
+        ``scale`` come from the codebook and cannot be passed.
+
+    Returns
+    -------
+    AlphaResult
+
+    Raises
+    ------
+    ValueError
+        If the construct has fewer than two items, an answer is not a valid
+        code, or the reverse-keyed items do not share one scale.
+
+    Examples
+    --------
+    >>> cb = Codebook.for_survey("kommunen")
+    >>> df = pd.DataFrame(
+    ...     {item: [5.0, 4, 4, 2, 3] for item in cb.items_of(construct="bausteine")}
+    ... ).assign(zuf_beratung=[4.0, 4, 3, 2, 2])
+    >>> result = alpha_for_construct(df, "bausteine", codebook=cb)
+    >>> result.n_items, round(result.alpha, 4)
+    (6, 0.9931)
+    """
+    for key in ("reverse", "scale"):
+        if key in kw:
+            raise TypeError(
+                f"alpha_for_construct() takes {key!r} from the codebook; "
+                "call cronbach_alpha() directly to set it"
+            )
+    items = codebook.items_of(construct=construct)
+    if len(items) < 2:
+        known = ", ".join(codebook.constructs) or "none"
+        raise ValueError(
+            f"construct {construct!r} of codebook {codebook.survey!r} has {len(items)} item(s); "
+            f"alpha needs at least 2 (constructs: {known})"
+        )
+    _check_columns(data, items)
+    for item in items:
+        _valid_answers(data, item, codebook)
+    reverse = [item for item in items if codebook[item].reverse]
+    scale = None
+    if reverse:
+        ends = {(codebook[i].valid_codes[0], codebook[i].valid_codes[-1]) for i in reverse}
+        if len(ends) > 1:
+            raise ValueError(
+                f"the reverse-keyed items of construct {construct!r} ({', '.join(reverse)}) "
+                f"use different scales {sorted(ends)}; give them one scale in the codebook"
+            )
+        low, high = ends.pop()
+        scale = (float(low), float(high))
+    return cronbach_alpha(data[items], reverse=reverse, scale=scale, **kw)

@@ -27,11 +27,7 @@ personal data (:data:`PLANTED_PERSONAL_DATA`) that must never reach a report.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
-import re
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -43,6 +39,7 @@ import yaml
 from welcome_eval.codebook import Codebook, Item
 from welcome_eval.municipalities import municipalities
 from welcome_eval.wave import sha256_of
+from welcome_eval.writers import csv_bytes, sav_bytes, xlsx_bytes
 
 SURVEY = "kommunen"
 
@@ -159,9 +156,6 @@ _P_NO_ANSWER = 0.015
 _P_IDEA = 0.40
 _DONT_KNOW_LABEL = "weiß nicht"
 _NO_ANSWER_LABEL = "keine angabe"
-
-_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-_ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 
 
 # ---------------------------------------------------------------------------
@@ -387,6 +381,8 @@ def kommunen_wave(wave: str, seed: int = 2018) -> tuple[pd.DataFrame, dict[str, 
     columns: dict[str, pd.Series] = {}
     overall_latent: np.ndarray | None = None
     for item in codebook:
+        if item.optional:
+            continue  # what only some survey tools record (durations, wave ids)
         if item.type == "id":
             columns[item.id] = pd.Series(np.arange(n, dtype="int64") + spec.first_lfdn)
         elif item.type == "municipality":
@@ -439,148 +435,6 @@ def kommunen_wave(wave: str, seed: int = 2018) -> tuple[pd.DataFrame, dict[str, 
 # ---------------------------------------------------------------------------
 
 
-def _is_missing(value: object) -> bool:
-    return value is None or value is pd.NA or (isinstance(value, float) and value != value)
-
-
-def _csv_bytes(frame: pd.DataFrame, codebook: Codebook) -> bytes:
-    """German Excel CSV: semicolons, cp1252, CRLF, dd.mm.yyyy, empty cell = nonresponse."""
-    buffer = io.StringIO(newline="")
-    writer = csv.writer(buffer, delimiter=";", quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
-    writer.writerow(list(frame.columns))
-    for record in frame.itertuples(index=False, name=None):
-        cells = []
-        for item_id, value in zip(frame.columns, record, strict=True):
-            item = codebook[item_id]
-            if _is_missing(value):
-                cells.append("")
-            elif item.type == "date":
-                cells.append(value.strftime("%d.%m.%Y"))
-            elif item.is_coded or item.type == "id":
-                cells.append(str(int(value)))
-            else:
-                cells.append(str(value))
-        writer.writerow(cells)
-    return buffer.getvalue().encode("cp1252")
-
-
-def _xlsx_bytes(frame: pd.DataFrame, codebook: Codebook, fieldwork_end: dt.date) -> bytes:
-    """An Excel workbook with a sheet "Daten"; timestamps fixed for reproducibility."""
-    from openpyxl import Workbook
-    from openpyxl.xml.functions import tostring
-
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = "Daten"
-    sheet.append(list(frame.columns))
-    for row_number, record in enumerate(frame.itertuples(index=False, name=None), start=2):
-        for col_number, (item_id, value) in enumerate(
-            zip(frame.columns, record, strict=True), start=1
-        ):
-            if _is_missing(value):
-                continue
-            item = codebook[item_id]
-            cell = sheet.cell(row=row_number, column=col_number)
-            if item.type == "date":
-                cell.value = value
-                cell.number_format = "DD.MM.YYYY"
-            elif item.is_coded or item.type == "id":
-                cell.value = int(value)
-            else:
-                cell.value = str(value)
-                if item.type == "municipality":
-                    cell.number_format = "@"  # text, so the leading zero survives
-    stamp = dt.datetime.combine(fieldwork_end, dt.time())
-    workbook.properties.created = stamp
-    workbook.properties.modified = stamp
-    workbook.properties.creator = "welcome_eval.synth"
-    workbook.properties.lastModifiedBy = None
-    raw = io.BytesIO()
-    workbook.save(raw)
-    # openpyxl stamps "modified" with the current time while saving: write it again.
-    workbook.properties.modified = stamp
-    core = tostring(workbook.properties.to_tree())
-    return _normalise_zip(raw.getvalue(), {"docProps/core.xml": core})
-
-
-def _normalise_zip(data: bytes, replace: dict[str, bytes] | None = None) -> bytes:
-    """Rewrite a zip archive with fixed entry timestamps, keeping order and compression.
-
-    Entries named in ``replace`` get the given content instead of their own.
-    """
-    replace = replace or {}
-    out = io.BytesIO()
-    with (
-        zipfile.ZipFile(io.BytesIO(data)) as source,
-        zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as target,
-    ):
-        for info in source.infolist():
-            entry = zipfile.ZipInfo(info.filename, date_time=_ZIP_DATE)
-            entry.compress_type = zipfile.ZIP_DEFLATED
-            entry.create_system = 0
-            entry.external_attr = 0o600 << 16
-            content = replace.get(info.filename)
-            target.writestr(entry, source.read(info.filename) if content is None else content)
-    return out.getvalue()
-
-
-def _sav_bytes(
-    frame: pd.DataFrame, codebook: Codebook, title: str, fieldwork_end: dt.date, path: Path
-) -> bytes:
-    """SPSS file with labels and user-missing values; header timestamp fixed."""
-    import pyreadstat
-
-    data: dict[str, pd.Series] = {}
-    labels: dict[str, str] = {}
-    value_labels: dict[str, dict[float, str]] = {}
-    missing: dict[str, list[float]] = {}
-    measure: dict[str, str] = {}
-    formats: dict[str, str] = {}
-    for item in codebook:
-        column = frame[item.id]
-        labels[item.id] = item.label
-        if item.type == "id":
-            data[item.id] = column.astype("float64")
-            formats[item.id] = "F8.0"
-            measure[item.id] = "nominal"
-        elif item.type in ("municipality", "text"):
-            data[item.id] = pd.Series(
-                ["" if _is_missing(v) else str(v) for v in column], dtype=object
-            )
-            measure[item.id] = "nominal"
-        elif item.type == "date":
-            data[item.id] = pd.Series(list(column), dtype=object)
-            formats[item.id] = "EDATE10"  # dd.mm.yyyy
-            measure[item.id] = "scale"
-        else:
-            data[item.id] = column.astype("Float64").astype("float64")
-            codes = {**item.values, **item.missing_codes}
-            value_labels[item.id] = {float(code): codes[code] for code in sorted(codes)}
-            if item.missing_codes:
-                missing[item.id] = [float(code) for code in sorted(item.missing_codes)]
-            formats[item.id] = "F3.0"
-            measure[item.id] = {"categorical": "nominal", "likert": "ordinal"}.get(
-                item.type, "scale"
-            )
-    pyreadstat.write_sav(
-        pd.DataFrame(data),
-        path,
-        file_label=title,
-        column_labels=labels,
-        variable_value_labels=value_labels,
-        missing_ranges=missing,
-        variable_measure=measure,
-        variable_format=formats,
-    )
-    raw = bytearray(path.read_bytes())
-    header = bytes(raw[92:109])
-    if not re.fullmatch(rb"[ \d]\d \w{3} \d\d\d\d:\d\d:\d\d", header):
-        raise RuntimeError(f"Unexpected SPSS header timestamp {header!r}; pyreadstat changed?")
-    date = f"{fieldwork_end.day:02d} {_MONTHS[fieldwork_end.month - 1]} {fieldwork_end:%y}"
-    raw[92:109] = (date + "00:00:00").encode("ascii")
-    return bytes(raw)
-
-
 def write_kommunen_demo(out_dir: str | Path, seed: int = 2018) -> list[Path]:
     """Write all waves as raw exports with manifests (byte for byte reproducible).
 
@@ -614,12 +468,12 @@ def write_kommunen_demo(out_dir: str | Path, seed: int = 2018) -> list[Path]:
         wave_dir.mkdir(parents=True, exist_ok=True)
         file_path = wave_dir / f"{SURVEY}_{wave}.{spec.file_format}"
         if spec.file_format == "csv":
-            file_path.write_bytes(_csv_bytes(frame, codebook))
+            file_path.write_bytes(csv_bytes(frame, codebook))
         elif spec.file_format == "xlsx":
-            file_path.write_bytes(_xlsx_bytes(frame, codebook, spec.fieldwork_end))
+            file_path.write_bytes(xlsx_bytes(frame, codebook, timestamp=spec.fieldwork_end))
         else:
             file_path.write_bytes(
-                _sav_bytes(frame, codebook, meta["title"], spec.fieldwork_end, file_path)
+                sav_bytes(frame, codebook, title=meta["title"], timestamp=spec.fieldwork_end)
             )
         manifest: dict[str, Any] = {
             "survey": SURVEY,

@@ -328,6 +328,15 @@ def _parse_item(
         failed = numbers.isna() & ~blank
         if item.is_coded:
             failed |= numbers.notna() & (numbers != np.round(numbers))
+            if failed.any():
+                # Tools and staff sometimes export the answer text instead of the code.
+                by_label = {
+                    label.casefold(): float(code)
+                    for code, label in {**item.values, **item.missing_codes}.items()
+                }
+                from_label = text[failed].str.casefold().map(by_label).astype("float64")
+                numbers[from_label.index] = from_label
+                failed[from_label.index] = from_label.isna().to_numpy()
         if failed.any():
             numbers = numbers.mask(failed)
         if item.missing_codes:

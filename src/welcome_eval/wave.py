@@ -206,6 +206,44 @@ class Wave:
             rows.append(row)
         return pd.DataFrame(rows).fillna(0)
 
+    def coded(self) -> pd.DataFrame:
+        """The accepted answers as codes again, missing codes restored, in codebook order.
+
+        The respondent id column holds the pseudonyms (raw ids never leave ingest).
+        """
+        frame = self.data.drop(columns=["row", "flagged"]).rename(
+            columns={"respondent": self.codebook.respondent_id}
+        )
+        for item_id in self.missing_codes:
+            frame[item_id] = frame[item_id].fillna(self.missing_codes[item_id])
+        return frame[[i.id for i in self.codebook if i.id in frame]]
+
+    def to_excel(self, path: str | Path, *, labels: bool = True) -> Path:
+        """Write the accepted answers as an Excel workbook for staff.
+
+        Sheet "Daten" holds one row per respondent with the German answer labels
+        (or the codes with ``labels=False``); sheet "Codebuch" the questions and
+        value labels. :func:`read_wave` reads such a workbook back.
+        """
+        from welcome_eval.writers import xlsx_bytes
+
+        path = Path(path)
+        stamp = self.manifest.fieldwork_end or dt.date(2000, 1, 1)
+        path.write_bytes(xlsx_bytes(self.coded(), self.codebook, timestamp=stamp, labels=labels))
+        return path
+
+    def to_sav(self, path: str | Path) -> Path:
+        """Write the accepted answers as an SPSS file with German variable and value labels
+        and the codebook's missing codes as user-defined missing values."""
+        from welcome_eval.writers import sav_bytes
+
+        path = Path(path)
+        stamp = self.manifest.fieldwork_end or dt.date(2000, 1, 1)
+        path.write_bytes(
+            sav_bytes(self.coded(), self.codebook, title=self.manifest.title, timestamp=stamp)
+        )
+        return path
+
     def to_parquet(self, directory: str | Path) -> Path:
         """Write the tidy wave (data, long form, missing codes, validation table)."""
         directory = Path(directory)
