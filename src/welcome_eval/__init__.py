@@ -1,7 +1,9 @@
 """welcome_eval: evaluation of the regional welcome programme "Willkommen in Südwestfalen".
 
 Public API: :func:`read_wave`, :class:`Wave`, :class:`Codebook`,
-:func:`municipalities`, and the modules ``stats``, ``figures``, ``reports``.
+:func:`municipalities`, and the modules ``stats`` (Likert summaries, reliability,
+comparisons), ``survey`` (design-based estimation, raking), ``drivers``
+(ordinal driver models), ``figures`` and ``reports``.
 """
 
 __version__ = "0.1.0"

@@ -257,7 +257,8 @@ def likert_diverging(
     >>> from welcome_eval import stats
     >>> from welcome_eval.codebook import Codebook
     >>> cb = Codebook.for_survey("kommunen")
-    >>> df = pd.DataFrame({"zuf_gesamt": [5.0, 4.0, 4.0, 2.0], "zuf_beratung": [3.0, 4.0, 5.0, 5.0]})
+    >>> df = pd.DataFrame({"zuf_gesamt": [5.0, 4.0, 4.0, 2.0],
+    ...                    "zuf_beratung": [3.0, 4.0, 5.0, 5.0]})
     >>> dist = stats.likert_distribution(df, ["zuf_gesamt", "zuf_beratung"], codebook=cb)
     >>> ax = likert_diverging(dist)
     >>> len(ax.get_yticklabels())
