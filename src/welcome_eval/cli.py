@@ -31,6 +31,8 @@ def _build(args: argparse.Namespace) -> int:
 
 
 def _validate(args: argparse.Namespace) -> int:
+    import pandas as pd
+
     from welcome_eval.validation import RULES_DE
     from welcome_eval.wave import read_wave
 
@@ -50,12 +52,15 @@ def _validate(args: argparse.Namespace) -> int:
     if len(issues):
         print(f"\nErste Probleme / first problems ({len(issues)} in all):")
         for issue in issues.head(args.limit).itertuples(index=False):
-            row = "–" if issue.row is None or issue.row != issue.row else issue.row
+            row = "–" if pd.isna(issue.row) else issue.row
             rule = RULES_DE.get(issue.rule, issue.rule)
             print(
                 f"  {issue.file} row {row}, column {issue.column}, value {issue.value!r}: "
                 f"[{issue.severity}] {issue.rule} – {rule}: {issue.message}"
             )
+    if args.out:
+        target = wave.write(args.out)
+        print(f"\nBereinigte Welle und Prüftabelle / tidy wave and validation table: {target}")
     return EXIT_QUARANTINED if counts["quarantined"] else EXIT_OK
 
 
@@ -92,6 +97,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     validate.add_argument("path", help="wave manifest (or the directory holding manifest.yaml)")
     validate.add_argument("--limit", type=int, default=20, help="problems to list")
+    validate.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help="write the tidy wave (Parquet) and the validation table here",
+    )
     validate.set_defaults(run=_validate)
 
     synth = commands.add_parser("synth", help="write the synthetic demo data")

@@ -23,6 +23,29 @@ CSV_DELIMITERS = ";,\t|"
 FORMATS = ("csv", "xlsx", "sav")
 
 
+#: What survey tools add to their exports: technical columns to ignore (shell
+#: patterns) and the names they give the respondent id and the duration.
+TOOL_PRESETS: dict[str, dict[str, Any]] = {
+    "sosci": {
+        "ignore": [
+            "SERIAL", "REF", "QUESTNNR", "MODE", "STARTED", "LASTDATA", "FINISHED",
+            "Q_VIEWER", "LASTPAGE", "MAXPAGE", "MISSING", "MISSREL", "TIME_RSI",
+            "DEG_TIME", "TIME[0-9][0-9][0-9]",
+        ],
+        "respondent_id": "CASE",
+        "duration": "TIME_SUM",
+    },
+    "limesurvey": {
+        "ignore": [
+            "submitdate", "lastpage", "startlanguage", "seed", "startdate", "datestamp",
+            "refurl", "ipaddr", "*Time", "groupTime*",
+        ],
+        "respondent_id": "id",
+        "duration": "interviewtime",
+    },
+}  # fmt: skip
+
+
 class ReadError(ValueError):
     """A file cannot be read at all; the message names the file and the reason."""
 
@@ -66,9 +89,12 @@ def read_raw(path: str | Path, format: str | None = None, **options: Any) -> Raw
         raise ReadError(f"{path}: the file is empty")
     format = format or detect_format(path)
     if format == "csv":
-        return read_csv(path, encoding=options.get("encoding"), delimiter=options.get("delimiter"))
+        table = read_csv(path, encoding=options.get("encoding"), delimiter=options.get("delimiter"))
+        if options.get("decimal"):
+            table.detected["decimal"] = options["decimal"]
+        return table
     if format == "xlsx":
-        return read_xlsx(path, sheet=options.get("sheet"))
+        return read_xlsx(path, sheet=options.get("sheet"), header_row=options.get("header_row"))
     if format == "sav":
         return read_sav(path)
     raise ReadError(f"{path}: unsupported format {format!r}; expected one of {', '.join(FORMATS)}")
@@ -80,6 +106,12 @@ def _decode(path: Path, data: bytes, encoding: str | None) -> tuple[str, str]:
             return data.decode(encoding), encoding
         except (UnicodeDecodeError, LookupError) as exc:
             raise ReadError(f"{path}: cannot decode as {encoding}: {exc}") from exc
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        # UTF-16 with byte-order mark, as some survey tools' "Excel" exports are.
+        try:
+            return data.decode("utf-16"), "utf-16"
+        except UnicodeDecodeError as exc:
+            raise ReadError(f"{path}: cannot decode as UTF-16: {exc}") from exc
     for candidate in CSV_ENCODINGS:
         try:
             text = data.decode(candidate)
@@ -152,12 +184,37 @@ def _parse_csv_text(path: Path, text: str, delimiter: str) -> pd.DataFrame:
         raise ReadError(f"{path}: not a readable CSV file ({exc})") from exc
 
 
-def read_xlsx(path: str | Path, *, sheet: str | int | None = None) -> RawTable:
-    """Read the first (or a named) sheet of an Excel workbook."""
+def _header_row(grid: pd.DataFrame, scan: int = 30) -> int:
+    """Position of the header row: the first row that is (nearly) as wide as the widest
+    of the first rows and holds only text. Title lines above a table are skipped."""
+    head = grid.head(scan)
+    filled = head.notna().sum(axis=1)
+    if filled.empty or filled.max() == 0:
+        return 0
+    for position, (count, (_, row)) in enumerate(zip(filled, head.iterrows(), strict=True)):
+        cells = row.dropna()
+        if count >= max(2, 0.8 * filled.max()) and all(isinstance(c, str) for c in cells):
+            return position
+    return 0
+
+
+def read_xlsx(
+    path: str | Path, *, sheet: str | int | None = None, header_row: int | None = None
+) -> RawTable:
+    """Read the first (or a named) sheet of an Excel workbook.
+
+    The header row is found automatically when title lines stand above the
+    table (or given as ``header_row``, counted from 1 as Excel does); empty
+    rows and columns around the table are dropped.
+    """
     path = Path(path)
     try:
-        frame = pd.read_excel(
-            path, sheet_name=sheet if sheet is not None else 0, dtype=object, engine="openpyxl"
+        grid = pd.read_excel(
+            path,
+            sheet_name=sheet if sheet is not None else 0,
+            dtype=object,
+            header=None,
+            engine="openpyxl",
         )
     except (ValueError, KeyError, OSError) as exc:
         raise ReadError(f"{path}: not a readable Excel workbook ({exc})") from exc
@@ -165,9 +222,19 @@ def read_xlsx(path: str | Path, *, sheet: str | int | None = None) -> RawTable:
         raise ReadError(
             f"{path}: not a readable Excel workbook ({type(exc).__name__}: {exc})"
         ) from exc
-    frame.columns = [str(c).strip() for c in frame.columns]
+    grid = grid.dropna(how="all", axis=1)
+    if grid.dropna(how="all").empty:
+        raise ReadError(f"{path}: the sheet is empty")
+    position = header_row - 1 if header_row else _header_row(grid)
+    header = [
+        f"Spalte {number}" if value is None or value != value else str(value).strip()
+        for number, value in enumerate(grid.iloc[position], start=1)
+    ]
+    frame = grid.iloc[position + 1 :].copy()
+    frame.columns = header
     frame = frame.dropna(how="all")
-    rows = pd.Series(frame.index + 2, index=frame.index, name="row")
+    # Excel rows count from 1; pandas positions from 0.
+    rows = pd.Series(frame.index + 1, index=frame.index, name="row")
     frame = frame.reset_index(drop=True)
     rows.index = frame.index
     return RawTable(
@@ -175,7 +242,7 @@ def read_xlsx(path: str | Path, *, sheet: str | int | None = None) -> RawTable:
         source_rows=rows,
         path=path,
         format="xlsx",
-        detected={"sheet": sheet if sheet is not None else 0},
+        detected={"sheet": sheet if sheet is not None else 0, "header_row": position + 1},
     )
 
 

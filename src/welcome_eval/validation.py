@@ -14,8 +14,9 @@ missing, no data rows) raise :class:`FileValidationError` instead.
 from __future__ import annotations
 
 import datetime as dt
+import fnmatch
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -415,6 +416,7 @@ def validate(
     fieldwork: tuple[dt.date, dt.date] | None = None,
     wave: str | None = None,
     columns: Mapping[str, str] | None = None,
+    ignore_columns: Sequence[str] = (),
     today: dt.date | None = None,
 ) -> ValidationResult:
     """Map, parse and check a raw export against its codebook.
@@ -432,6 +434,9 @@ def validate(
     columns
         Extra mapping from file column names (e.g. a survey tool's variable
         names) to item ids, taking precedence over the codebook's aliases.
+    ignore_columns
+        File columns (shell patterns such as ``TIME*``) that are technical and
+        skipped without a warning.
     today
         Dates after this day are implausible (default: the current date).
 
@@ -452,6 +457,9 @@ def validate(
             f"columns {', '.join(map(str, frame.columns))}"
         )
     issues = _Issues(file, frame, raw.source_rows)
+    unknown = [
+        c for c in unknown if not any(fnmatch.fnmatchcase(str(c), p) for p in ignore_columns)
+    ]
     for column in unknown:
         issues.add_file(
             column, None, "unknown_column", "column is not in the codebook and was not read"

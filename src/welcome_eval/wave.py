@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,7 +21,7 @@ import yaml
 from welcome_eval import __version__
 from welcome_eval.codebook import Codebook
 from welcome_eval.privacy import pseudonym_key, pseudonymise
-from welcome_eval.readers import FORMATS, read_raw
+from welcome_eval.readers import FORMATS, TOOL_PRESETS, read_raw
 from welcome_eval.validation import (
     STATUS_FLAGGED,
     STATUS_QUARANTINED,
@@ -59,6 +60,10 @@ class Manifest:
     reader_options: dict[str, Any] = field(default_factory=dict)
     #: File column name -> item id, for survey tools' own variable names.
     columns: dict[str, str] = field(default_factory=dict)
+    #: The survey tool that wrote the export (``sosci`` or ``limesurvey``), if any.
+    tool: str | None = None
+    #: File columns (shell patterns) that are read past without a warning.
+    ignore_columns: tuple[str, ...] = ()
 
     @property
     def data_dir(self) -> Path | None:
@@ -90,6 +95,12 @@ class Manifest:
         columns = raw.get("columns") or {}
         if not isinstance(columns, dict):
             raise ManifestError(f"{path}: columns must map file column names to item ids")
+        tool = raw.get("tool")
+        if tool is not None and tool not in TOOL_PRESETS:
+            raise ManifestError(
+                f"{path}: tool {tool!r} unknown; known tools: {', '.join(TOOL_PRESETS)}"
+            )
+        ignore = raw.get("ignore_columns") or []
         return cls(
             survey=str(raw["survey"]),
             wave=str(raw["wave"]),
@@ -103,6 +114,8 @@ class Manifest:
             path=path,
             reader_options=options,
             columns={str(k): str(v) for k, v in columns.items()},
+            tool=tool,
+            ignore_columns=tuple(str(c) for c in ignore),
         )
 
 
@@ -244,13 +257,34 @@ class Wave:
         )
         return path
 
-    def to_parquet(self, directory: str | Path) -> Path:
-        """Write the tidy wave (data, long form, missing codes, validation table)."""
+    def write(self, directory: str | Path) -> Path:
+        """Write the tidy wave and its validation table into ``directory``, atomically.
+
+        Files: ``data.parquet`` (accepted rows), ``missing_codes.parquet``,
+        ``quarantine.parquet`` (rejected rows with reasons), ``validation.parquet``
+        and ``validation.csv`` (file, row, column, value, rule, severity, message;
+        UTF-8 with BOM and semicolons so Excel opens it). The directory is
+        replaced only when everything was written.
+        """
         directory = Path(directory)
-        directory.mkdir(parents=True, exist_ok=True)
-        self.data.to_parquet(directory / "data.parquet", index=False)
-        self.missing_codes.to_parquet(directory / "missing_codes.parquet", index=False)
-        self.issues.to_parquet(directory / "validation.parquet", index=False)
+        staging = directory.with_name(directory.name + ".writing")
+        if staging.exists():
+            shutil.rmtree(staging)
+        staging.mkdir(parents=True)
+        try:
+            self.data.to_parquet(staging / "data.parquet", index=False)
+            self.missing_codes.to_parquet(staging / "missing_codes.parquet", index=False)
+            self.quarantine.astype("string").to_parquet(staging / "quarantine.parquet", index=False)
+            self.issues.to_parquet(staging / "validation.parquet", index=False)
+            self.issues.to_csv(
+                staging / "validation.csv", sep=";", index=False, encoding="utf-8-sig"
+            )
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+        if directory.exists():
+            shutil.rmtree(directory)
+        staging.rename(directory)
         return directory
 
 
@@ -295,8 +329,20 @@ def read_wave(manifest_or_path: str | Path | Manifest) -> Wave:
         if manifest.fieldwork_start and manifest.fieldwork_end
         else None
     )
+    columns, ignore = dict(manifest.columns), list(manifest.ignore_columns)
+    if manifest.tool:
+        preset = TOOL_PRESETS[manifest.tool]
+        ignore += preset["ignore"]
+        columns.setdefault(preset["respondent_id"], codebook.respondent_id)
+        if codebook.duration:
+            columns.setdefault(preset["duration"], codebook.duration)
     result = validate(
-        raw, codebook, fieldwork=fieldwork, wave=manifest.wave, columns=manifest.columns
+        raw,
+        codebook,
+        fieldwork=fieldwork,
+        wave=manifest.wave,
+        columns=columns,
+        ignore_columns=ignore,
     )
     return _assemble(manifest, codebook, raw.frame, result, raw.detected, actual)
 
@@ -341,7 +387,9 @@ def _assemble(
     quarantined = result.status == STATUS_QUARANTINED
     reasons = (
         result.issues[result.issues["severity"] == "error"]
-        .assign(reason=lambda t: t["rule"] + " (" + t["column"].astype(str) + ")")
+        .assign(
+            reason=lambda t: t["rule"] + " (" + t["column"].fillna("ganze Zeile").astype(str) + ")"
+        )
         .groupby("row")["reason"]
         .agg("; ".join)
     )
