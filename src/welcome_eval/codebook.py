@@ -30,6 +30,7 @@ ITEM_TYPES = (
     "number",
     "date",
     "text",
+    "multiple",
 )
 #: Item types whose answers are numeric codes.
 CODED_TYPES = ("categorical", "likert", "rating")
@@ -58,6 +59,16 @@ class Item:
     scale: str | None = None
     #: An optional item may be absent from a file without a warning.
     optional: bool = False
+    #: Multiple choice given as one delimited column: the delimiter between options.
+    separator: str = ";"
+
+    @property
+    def columns(self) -> list[str]:
+        """Columns of the tidy data: one per option (``<id>_<code>``) for multiple
+        choice, else the item id itself."""
+        if self.type == "multiple":
+            return [f"{self.id}_{code}" for code in self.values]
+        return [self.id]
 
     @property
     def is_coded(self) -> bool:
@@ -158,6 +169,17 @@ class Codebook:
             if (types is None or item.type in types)
             and (construct is None or item.construct == construct)
         ]
+
+    def column_items(self) -> dict[str, tuple[Item, int | None]]:
+        """Every tidy-data column: its item and, for a multiple-choice option, the option code."""
+        result: dict[str, tuple[Item, int | None]] = {}
+        for item in self.items.values():
+            if item.type == "multiple":
+                for code in item.values:
+                    result[f"{item.id}_{code}"] = (item, code)
+            else:
+                result[item.id] = (item, None)
+        return result
 
     @property
     def likert_items(self) -> list[str]:
@@ -282,7 +304,7 @@ def _parse_item(
     if item_type not in ITEM_TYPES:
         raise CodebookError(f"{where}: type must be one of {', '.join(ITEM_TYPES)}")
     values = _int_keys(merged.get("values", {}), where, "values")
-    if item_type in ("categorical", "likert") and not values:
+    if item_type in ("categorical", "likert", "multiple") and not values:
         raise CodebookError(f"{where}: a {item_type} item needs value labels")
     if item_type in ("rating",) and ("min" not in merged or "max" not in merged):
         raise CodebookError(f"{where}: a rating item needs min and max")
@@ -311,4 +333,5 @@ def _parse_item(
         aliases=tuple(str(a) for a in merged.get("aliases", ()) or ()),
         scale=spec.get("scale"),
         optional=bool(merged.get("optional", False)),
+        separator=str(merged.get("separator", ";")),
     )

@@ -34,6 +34,8 @@ TOOL_PRESETS: dict[str, dict[str, Any]] = {
         ],
         "respondent_id": "CASE",
         "duration": "TIME_SUM",
+        # SoSci codes multiple-choice options 2 = chosen, 1 = not chosen.
+        "choices": (("2",), ("1", "")),
     },
     "limesurvey": {
         "ignore": [

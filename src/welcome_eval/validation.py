@@ -105,12 +105,16 @@ def map_columns(
     """
     lookup: dict[str, str] = {}
     for name, item_id in (extra or {}).items():
-        if item_id not in codebook:
+        if item_id not in codebook.column_items():
             raise CodebookError(f"column mapping: {name!r} -> {item_id!r} is not a codebook item")
         lookup[_normalise_name(name)] = item_id
     for item in codebook:
         for name in (item.id, *item.aliases):
             lookup.setdefault(_normalise_name(name), item.id)
+        if item.type == "multiple":
+            for code in item.values:
+                for name in (f"{item.id}_{code}", f"{item.id}[{code}]"):
+                    lookup.setdefault(_normalise_name(name), f"{item.id}_{code}")
     mapping: dict[str, str] = {}
     unknown: list[str] = []
     for column in columns:
@@ -360,6 +364,57 @@ def _parse_item(
     return values, no_codes, pd.Series(False, index=cells.index)
 
 
+CHOSEN = ("1", "ja", "j", "y", "yes", "x", "true", "wahr")
+NOT_CHOSEN = ("0", "nein", "n", "no", "false", "falsch", "")
+
+
+def _parse_multiple(
+    item: Item,
+    frame: pd.DataFrame,
+    mapping: dict[str, str],
+    choices: tuple[Sequence[str], Sequence[str]] | None,
+) -> tuple[dict[str, pd.Series], dict[str, pd.Series]]:
+    """Multiple choice from one column per option or one delimited column.
+
+    Returns one 1/0 column per option (NaN where the question was not answered:
+    every option cell empty) and the cells that could not be read, per file column.
+    """
+    chosen, not_chosen = choices or (CHOSEN, NOT_CHOSEN)
+    chosen = {str(v).casefold() for v in chosen}
+    not_chosen = {str(v).casefold() for v in not_chosen}
+    options: dict[str, pd.Series] = {}
+    failures: dict[str, pd.Series] = {}
+    if item.id in mapping:
+        column = mapping[item.id]
+        text = _as_text(frame[column])
+        blank = _blank(text)
+        tokens = text.fillna("").str.split(item.separator, regex=False)
+        tokens = tokens.map(lambda parts: {p.strip().casefold() for p in parts if p.strip()})
+        known: set[str] = set()
+        for code, label in item.values.items():
+            names = {str(code), label.casefold()}
+            known |= names
+            picked = tokens.map(lambda found, names=names: bool(found & names))
+            options[f"{item.id}_{code}"] = picked.astype("float64").mask(blank)
+        failures[column] = tokens.map(lambda found: bool(found - known)) & ~blank
+        return options, failures
+    found = {code: mapping.get(f"{item.id}_{code}") for code in item.values}
+    texts = {
+        code: _as_text(frame[column]).str.casefold()
+        if column
+        else pd.Series(pd.NA, index=frame.index, dtype=TEXT)
+        for code, column in found.items()
+    }
+    unanswered = pd.concat([_blank(t) for t in texts.values()], axis=1).all(axis=1)
+    for code, text in texts.items():
+        is_chosen = text.isin(chosen).fillna(False)
+        is_not = text.isin(not_chosen).fillna(False) | _blank(text)
+        options[f"{item.id}_{code}"] = is_chosen.astype("float64").mask(unanswered)
+        if found[code]:
+            failures[found[code]] = ~is_chosen & ~is_not
+    return options, failures
+
+
 def _schema(codebook: Codebook, present: set[str]) -> pa.DataFrameSchema:
     known_keys = set(municipalities()["ags"])
     columns: dict[str, pa.Column] = {}
@@ -417,6 +472,7 @@ def validate(
     wave: str | None = None,
     columns: Mapping[str, str] | None = None,
     ignore_columns: Sequence[str] = (),
+    choices: tuple[Sequence[str], Sequence[str]] | None = None,
     today: dt.date | None = None,
 ) -> ValidationResult:
     """Map, parse and check a raw export against its codebook.
@@ -437,6 +493,9 @@ def validate(
     ignore_columns
         File columns (shell patterns such as ``TIME*``) that are technical and
         skipped without a warning.
+    choices
+        Cell values meaning "option chosen" and "not chosen" in multiple-choice
+        columns (default: 1/ja/Y/x and 0/nein/N/empty; SoSci Survey writes 2 and 1).
     today
         Dates after this day are implausible (default: the current date).
 
@@ -451,6 +510,9 @@ def validate(
         raise FileValidationError(f"{file}: the file has a header but no data rows")
     mapping, unknown = map_columns(list(frame.columns), codebook, columns)
     missing_required = [i.id for i in codebook if i.required and i.id not in mapping]
+    present = set(mapping) | {
+        item.id for name, (item, _) in codebook.column_items().items() if name in mapping
+    }
     if missing_required:
         raise FileValidationError(
             f"{file}: required column(s) {', '.join(missing_required)} not found; the file has "
@@ -465,7 +527,7 @@ def validate(
             column, None, "unknown_column", "column is not in the codebook and was not read"
         )
     for item in codebook:
-        if item.id not in mapping and not item.optional:
+        if item.id not in present and not item.optional:
             issues.add_file(
                 item.id,
                 None,
@@ -478,6 +540,12 @@ def validate(
     parsed_codes: dict[str, pd.Series] = {}
     type_failed: dict[str, pd.Series] = {}
     for item in codebook:
+        if item.type == "multiple":
+            options, failures = _parse_multiple(item, frame, mapping, choices)
+            parsed_values.update(options)
+            for column, failed in failures.items():
+                issues.add_rows(failed, column, "type", f"expected one of the options of {item.id}")
+            continue
         column = mapping.get(item.id)
         if column is None:
             cells = pd.Series(None, index=frame.index, dtype=object)
@@ -540,7 +608,8 @@ def _check_duplicates(
     values: pd.DataFrame, codebook: Codebook, mapping: dict[str, str], issues: _Issues
 ) -> pd.Series:
     """Exact copies of an earlier row are quarantined; the same id on different rows too."""
-    mapped = [i for i in codebook.items if i in mapping]
+    options = {c for c, (_, code) in codebook.column_items().items() if code is not None}
+    mapped = [c for c in values.columns if c in mapping or c in options]
     # Hash rows first; compare in full only the few rows whose hashes collide.
     hashes = pd.util.hash_pandas_object(values[mapped], index=False)
     candidates = hashes.duplicated(keep=False)
@@ -698,11 +767,12 @@ def _check_speeders(
 def _compare_value_labels(
     raw: RawTable, codebook: Codebook, mapping: dict[str, str], issues: _Issues
 ) -> None:
-    for item_id, column in mapping.items():
+    columns = codebook.column_items()
+    for name, column in mapping.items():
         labels = raw.value_labels.get(column)
-        if not labels:
+        item, option = columns.get(name, (None, None))
+        if not labels or item is None or option is not None:
             continue
-        item = codebook[item_id]
         for code, label in labels.items():
             expected = item.label_for(code)
             if expected is not None and expected.strip() != str(label).strip():

@@ -229,7 +229,7 @@ class Wave:
         )
         for item_id in self.missing_codes:
             frame[item_id] = frame[item_id].fillna(self.missing_codes[item_id])
-        return frame[[i.id for i in self.codebook if i.id in frame]]
+        return frame[[c for c in self.codebook.column_items() if c in frame]]
 
     def to_excel(self, path: str | Path, *, labels: bool = True) -> Path:
         """Write the accepted answers as an Excel workbook for staff.
@@ -330,12 +330,14 @@ def read_wave(manifest_or_path: str | Path | Manifest) -> Wave:
         else None
     )
     columns, ignore = dict(manifest.columns), list(manifest.ignore_columns)
+    choices = None
     if manifest.tool:
         preset = TOOL_PRESETS[manifest.tool]
         ignore += preset["ignore"]
         columns.setdefault(preset["respondent_id"], codebook.respondent_id)
         if codebook.duration:
             columns.setdefault(preset["duration"], codebook.duration)
+        choices = preset.get("choices")
     result = validate(
         raw,
         codebook,
@@ -343,6 +345,7 @@ def read_wave(manifest_or_path: str | Path | Manifest) -> Wave:
         wave=manifest.wave,
         columns=columns,
         ignore_columns=ignore,
+        choices=choices,
     )
     return _assemble(manifest, codebook, raw.frame, result, raw.detected, actual)
 

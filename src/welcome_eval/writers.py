@@ -35,10 +35,24 @@ def _is_missing(value: object) -> bool:
 
 
 def _items(frame: pd.DataFrame, codebook: Codebook) -> list[Item]:
-    unknown = [c for c in frame.columns if c not in codebook]
+    """The item behind each column; a multiple-choice option becomes a 0/1 item of its own."""
+    columns = codebook.column_items()
+    unknown = [c for c in frame.columns if c not in columns]
     if unknown:
         raise KeyError(f"columns {unknown} are not items of codebook {codebook.survey!r}")
-    return [codebook[c] for c in frame.columns]
+    items = []
+    for column in frame.columns:
+        item, code = columns[column]
+        if code is not None:
+            item = Item(
+                id=column,
+                type="categorical",
+                label=f"{item.label} – {item.values[code]}",
+                short=item.values[code],
+                values={0: "nicht genannt", 1: "genannt"},
+            )
+        items.append(item)
+    return items
 
 
 def _plain_number(value: float) -> str:
