@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from scipy import stats as _sps
+from statsmodels.stats.multitest import multipletests
 from statsmodels.stats.proportion import proportion_confint
 
 from welcome_eval import german_format
@@ -32,10 +33,15 @@ from welcome_eval.codebook import Codebook
 __all__ = [
     "AlphaResult",
     "alpha_for_construct",
+    "compare_groups",
+    "compare_independent",
+    "compare_paired",
     "cronbach_alpha",
     "describe_change",
+    "describe_comparison",
     "likert_distribution",
     "mean_ci",
+    "median_ci",
     "nps",
     "proportion_ci",
     "top_box",
@@ -95,6 +101,49 @@ def _numeric_column(data: pd.DataFrame, column: str, *, what: str = "data") -> p
 def _check_conf_level(conf_level: float) -> None:
     if not (isinstance(conf_level, int | float) and 0 < conf_level < 1):
         raise ValueError(f"conf_level must be between 0 and 1 (e.g. 0.95), got {conf_level!r}")
+
+
+def _weights_array(data: pd.DataFrame, weights: str) -> np.ndarray:
+    """The weights column as a float array, checked like in :func:`likert_distribution`."""
+    w = _numeric_column(data, weights)
+    if w.isna().any() or not np.isfinite(w).all() or (w < 0).any():
+        raise ValueError(
+            f"weights column {weights!r} must be finite and non-negative without NaN; "
+            f"found {int(w.isna().sum())} NaN and {int((w < 0).sum())} negative values"
+        )
+    return w.to_numpy()
+
+
+def _kish_n_eff(w: np.ndarray) -> float:
+    """Kish's effective sample size (Σw)² / Σw² (NaN if all weights are 0)."""
+    total = float(w.sum())
+    return total**2 / float((w**2).sum()) if total > 0 else math.nan
+
+
+def _kish_proportion_ci(
+    share: float, n_eff: float, method: str, conf_level: float
+) -> tuple[float, float]:
+    """Wilson or Clopper-Pearson interval of a weighted share with *n* = Kish's n_eff."""
+    if math.isnan(share) or math.isnan(n_eff):
+        return math.nan, math.nan
+    a = (1 - conf_level) / 2
+    if method == "wilson":
+        z = float(_sps.norm.ppf((1 + conf_level) / 2))
+        centre = (share + z**2 / (2 * n_eff)) / (1 + z**2 / n_eff)
+        half = (
+            z * math.sqrt(share * (1 - share) / n_eff + z**2 / (4 * n_eff**2)) / (1 + z**2 / n_eff)
+        )
+        low, high = centre - half, centre + half
+    else:  # clopper-pearson with the non-integer count share * n_eff
+        x = share * n_eff
+        low = 0.0 if share == 0 else float(_sps.beta.ppf(a, x, n_eff - x + 1))
+        high = 1.0 if share == 1 else float(_sps.beta.ppf(1 - a, x + 1, n_eff - x))
+    # the limits are exactly 0 at share = 0 and 1 at share = 1
+    if share == 0:
+        low = 0.0
+    if share == 1:
+        high = 1.0
+    return float(low), float(high)
 
 
 def _valid_answers(data: pd.DataFrame, item: str, codebook: Codebook) -> pd.Series:
@@ -233,6 +282,7 @@ def top_box(
     bottom: bool = False,
     method: str = "wilson",
     conf_level: float = 0.95,
+    weights: str | None = None,
 ) -> pd.DataFrame:
     r"""Share of the top-*k* (or bottom-*k*) answer codes with a confidence interval.
 
@@ -255,6 +305,17 @@ def top_box(
     Both are computed by :func:`statsmodels.stats.proportion.proportion_confint`
     (methods ``"wilson"`` and ``"beta"``).
 
+    *With weights* (``weights="w"``) the share is the weighted share
+    :math:`\hat p_w = \sum_{i \in \text{box}} w_i / \sum_i w_i` over the valid
+    answers, and the interval is the same formula with *n* replaced by Kish's
+    effective sample size :math:`n_\text{eff} = (\sum_i w_i)^2 / \sum_i w_i^2`
+    (for Clopper–Pearson with the non-integer count :math:`x = \hat p_w
+    n_\text{eff}`; Kish 1992, Korn & Graubard 1998). This is a *descriptive*
+    weighted estimate: the interval only accounts for the loss of precision
+    through unequal weights, not for strata, clusters or calibration. For
+    design-based standard errors use :class:`welcome_eval.survey.Design`
+    (``Design(data, weights=...).proportion(...)``).
+
     Parameters
     ----------
     data : pandas.DataFrame
@@ -271,6 +332,9 @@ def top_box(
         Interval method.
     conf_level : float, default 0.95
         Confidence level of the interval.
+    weights : str, optional
+        Column with non-negative weights (finite, no ``NaN``). Without it the
+        result is unweighted, as before.
 
     Returns
     -------
@@ -278,6 +342,8 @@ def top_box(
         One row per item with ``item``, ``item_label``, ``n`` (valid answers),
         ``count`` (answers in the box), ``share``, ``ci_low``, ``ci_high`` and
         ``method``. Items without valid answers get ``NaN`` share and interval.
+        With ``weights``, ``n`` and ``count`` are sums of weights (float, as in
+        :func:`likert_distribution`) and ``n_eff`` (Kish) follows ``count``.
 
     References
     ----------
@@ -286,7 +352,11 @@ def top_box(
     (1934). The use of confidence or fiducial limits illustrated in the case of
     the binomial. *Biometrika* 26, 404–413. — Brown, L. D., Cai, T. T. &
     DasGupta, A. (2001). Interval estimation for a binomial proportion.
-    *Statistical Science* 16, 101–133.
+    *Statistical Science* 16, 101–133. — Kish, L. (1992). Weighting for unequal
+    Pi. *Journal of Official Statistics* 8, 183–200. — Korn, E. L. & Graubard,
+    B. I. (1998). Confidence intervals for proportions with small expected
+    number of positive counts estimated from survey data. *Survey Methodology*
+    24, 193–201.
 
     Examples
     --------
@@ -295,9 +365,13 @@ def top_box(
     >>> tb = top_box(df, ["zuf_gesamt"], codebook=cb)
     >>> tb[["count", "n", "share"]].to_dict("records")
     [{'count': 3, 'n': 4, 'share': 0.75}]
+    >>> tbw = top_box(df.assign(w=[2.0, 1.0, 1.0, 0.0]), ["zuf_gesamt"], codebook=cb, weights="w")
+    >>> tbw[["count", "n", "n_eff", "share"]].to_dict("records")
+    [{'count': 4.0, 'n': 4.0, 'n_eff': 2.6666666666666665, 'share': 1.0}]
     """
     items = _as_item_list(items)
-    _check_columns(data, items)
+    _check_columns(data, items + ([weights] if weights is not None else []))
+    w_all = _weights_array(data, weights) if weights is not None else None
     _check_conf_level(conf_level)
     if method not in PROPORTION_METHODS:
         raise ValueError(
@@ -313,6 +387,27 @@ def top_box(
         if k > len(codes):
             raise ValueError(f"k={k} is larger than the {len(codes)} valid codes of item {item!r}")
         box = codes[:k] if bottom else codes[-k:]
+        if w_all is not None:
+            w = w_all[data[item].notna().to_numpy()]
+            in_box = valid.isin([float(code) for code in box]).to_numpy()
+            total, count_w = float(w.sum()), float(w[in_box].sum())
+            n_eff = _kish_n_eff(w)
+            share = count_w / total if total > 0 else np.nan
+            low, high = _kish_proportion_ci(share, n_eff, method, conf_level)
+            rows.append(
+                {
+                    "item": item,
+                    "item_label": meta.short,
+                    "n": total,
+                    "count": count_w,
+                    "n_eff": n_eff,
+                    "share": share,
+                    "ci_low": low,
+                    "ci_high": high,
+                    "method": method,
+                }
+            )
+            continue
         n = len(valid)
         count = int(valid.isin([float(code) for code in box]).sum())
         if n > 0:
@@ -334,10 +429,10 @@ def top_box(
                 "method": method,
             }
         )
-    return pd.DataFrame(
-        rows,
-        columns=["item", "item_label", "n", "count", "share", "ci_low", "ci_high", "method"],
-    )
+    columns = ["item", "item_label", "n", "count", "share", "ci_low", "ci_high", "method"]
+    if w_all is not None:
+        columns.insert(4, "n_eff")
+    return pd.DataFrame(rows, columns=columns)
 
 
 # ---------------------------------------------------------------------------
@@ -349,6 +444,7 @@ def mean_ci(
     items: Sequence[str],
     *,
     conf_level: float = 0.95,
+    weights: str | None = None,
 ) -> pd.DataFrame:
     r"""Mean of each item with a t confidence interval.
 
@@ -359,6 +455,22 @@ def mean_ci(
 
     as R's ``t.test(x)$conf.int``. Missing answers (``NaN``) are left out.
 
+    *With weights* (``weights="w"``) the mean is :math:`\bar x_w = \sum_i w_i x_i
+    / \sum_i w_i` (R's ``weighted.mean``), and with Kish's effective sample
+    size :math:`n_\text{eff} = (\sum_i w_i)^2 / \sum_i w_i^2`
+
+    .. math::
+
+        s_w^2 = \frac{\sum_i w_i (x_i - \bar x_w)^2}{\sum_i w_i}\,
+        \frac{n_\text{eff}}{n_\text{eff} - 1}, \qquad
+        \text{SE} = \frac{s_w}{\sqrt{n_\text{eff}}}, \qquad
+        \bar x_w \pm t_{n_\text{eff}-1,\,(1+\text{conf\_level})/2}\,\text{SE}.
+
+    With all weights 1 this is the unweighted interval. It is a *descriptive*
+    weighted estimate: the interval only reflects the loss of precision through
+    unequal weights, not the sampling design. For design-based standard errors
+    use :class:`welcome_eval.survey.Design` (``Design(data, weights=...).mean(...)``).
+
     Parameters
     ----------
     data : pandas.DataFrame
@@ -367,29 +479,41 @@ def mean_ci(
         Numeric columns of ``data``.
     conf_level : float, default 0.95
         Confidence level of the interval.
+    weights : str, optional
+        Column with non-negative weights (finite, no ``NaN``). Without it the
+        result is unweighted, as before.
 
     Returns
     -------
     pandas.DataFrame
         One row per item with ``item``, ``n``, ``mean``, ``sd`` (ddof = 1),
         ``se``, ``ci_low`` and ``ci_high``. With fewer than two answers the
-        standard deviation and the interval are ``NaN``.
+        standard deviation and the interval are ``NaN``. With ``weights``,
+        ``n`` is still the number of valid answers, ``n_eff`` (Kish) follows
+        it, ``sd`` is :math:`s_w` and the interval is ``NaN`` unless
+        :math:`n_\text{eff} > 1`.
 
     References
     ----------
     Student (1908). The probable error of a mean. *Biometrika* 6, 1–25. —
     Agresti, A. (2018). *Statistical Methods for the Social Sciences* (5th ed.),
-    ch. 5. Pearson.
+    ch. 5. Pearson. — Kish, L. (1992). Weighting for unequal Pi. *Journal of
+    Official Statistics* 8, 183–200.
 
     Examples
     --------
     >>> df = pd.DataFrame({"x": [1.0, 2.0, 3.0, 4.0]})
     >>> mean_ci(df, ["x"])[["n", "mean", "sd"]].iloc[0].tolist()
     [4.0, 2.5, 1.2909944487358056]
+    >>> weighted = mean_ci(df.assign(w=[1.0, 1.0, 1.0, 3.0]), ["x"], weights="w")
+    >>> weighted[["mean", "n_eff"]].iloc[0].tolist()
+    [3.0, 3.0]
     """
     items = _as_item_list(items)
-    _check_columns(data, items)
+    _check_columns(data, items + ([weights] if weights is not None else []))
     _check_conf_level(conf_level)
+    if weights is not None:
+        return _weighted_mean_ci(data, items, _weights_array(data, weights), conf_level)
     rows = []
     for item in items:
         values = _numeric_column(data, item).dropna().to_numpy()
@@ -406,6 +530,41 @@ def mean_ci(
             {"item": item, "n": n, "mean": mean, "sd": sd, "se": se, "ci_low": low, "ci_high": high}
         )
     return pd.DataFrame(rows, columns=["item", "n", "mean", "sd", "se", "ci_low", "ci_high"])
+
+
+def _weighted_mean_ci(
+    data: pd.DataFrame, items: list[str], w_all: np.ndarray, conf_level: float
+) -> pd.DataFrame:
+    """The weighted branch of :func:`mean_ci` (Kish n_eff, t interval)."""
+    rows = []
+    for item in items:
+        values = _numeric_column(data, item).to_numpy()
+        answered = ~np.isnan(values)
+        x, w = values[answered], w_all[answered]
+        total = float(w.sum())
+        n_eff = _kish_n_eff(w)
+        mean = float(np.sum(w * x) / total) if total > 0 else np.nan
+        sd = se = low = high = np.nan
+        if n_eff > 1:
+            sd = math.sqrt(float(np.sum(w * (x - mean) ** 2)) / total * n_eff / (n_eff - 1))
+            se = sd / math.sqrt(n_eff)
+            half = float(_sps.t.ppf((1 + conf_level) / 2, n_eff - 1)) * se
+            low, high = mean - half, mean + half
+        rows.append(
+            {
+                "item": item,
+                "n": int(answered.sum()),
+                "n_eff": n_eff,
+                "mean": mean,
+                "sd": sd,
+                "se": se,
+                "ci_low": low,
+                "ci_high": high,
+            }
+        )
+    return pd.DataFrame(
+        rows, columns=["item", "n", "n_eff", "mean", "sd", "se", "ci_low", "ci_high"]
+    )
 
 
 # ---------------------------------------------------------------------------
