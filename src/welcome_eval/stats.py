@@ -1427,3 +1427,812 @@ def alpha_for_construct(
         low, high = ends.pop()
         scale = (float(low), float(high))
     return cronbach_alpha(data[items], reverse=reverse, scale=scale, **kw)
+
+
+# ---------------------------------------------------------------------------
+# medians
+
+#: Adjustments of :func:`compare_groups`, :func:`compare_independent` and
+#: :func:`compare_paired` and the :func:`statsmodels.stats.multitest.multipletests`
+#: method behind each (R's ``p.adjust`` methods ``"holm"``, ``"BH"``, ``"none"``).
+CORRECTIONS: dict[str, str | None] = {"holm": "holm", "fdr_bh": "fdr_bh", "none": None}
+
+
+def _order_statistic_index(n: int, conf_level: float) -> int:
+    """R's ``qbinom((1 - conf_level) / 2, n, 0.5)``: the lower order statistic of the interval."""
+    return int(_sps.binom.ppf((1 - conf_level) / 2, n, 0.5))
+
+
+def _weighted_median(x: np.ndarray, w: np.ndarray) -> float:
+    """Smallest x whose weighted CDF reaches 0.5 (NaN without positive weight)."""
+    order = np.argsort(x, kind="stable")
+    # R's cumsum() and sum() accumulate in long double and return doubles
+    cumulative = np.cumsum(w[order], dtype=np.longdouble)
+    if len(cumulative) == 0 or not cumulative[-1] > 0:
+        return math.nan
+    total = float(cumulative[-1])
+    reached = np.flatnonzero(cumulative.astype(float) >= 0.5 * total)
+    return float(x[order][reached[0]])
+
+
+def median_ci(
+    data: pd.DataFrame,
+    items: Sequence[str],
+    *,
+    conf_level: float = 0.95,
+    weights: str | None = None,
+) -> pd.DataFrame:
+    r"""Median of each item with the distribution-free order-statistic interval.
+
+    *Unweighted.* The median is R's ``median(x)`` (the mean of the two middle
+    values for even *n*). The interval inverts the sign test (Conover 1999,
+    § 3.2): with :math:`x_{(1)} \le \dots \le x_{(n)}` the sorted answers and
+
+    .. math::
+
+        l = \min\{k : P(B \le k) \ge \alpha/2\}, \quad B \sim \text{Bin}(n, 1/2),
+        \qquad \alpha = 1 - \text{conf\_level},
+
+    i.e. ``l = qbinom(alpha / 2, n, 0.5)`` in R, the interval is
+    :math:`[x_{(l)},\, x_{(n-l+1)}]`, with actual coverage
+    :math:`1 - 2 P(B \le l - 1) \ge \text{conf\_level}`. This is the rule of
+    ``DescTools::MedianCI(method = "exact")`` (via ``DescTools::SignTest``),
+    the "SAS way". If :math:`l = 0` (e.g. *n* ≤ 5 at 95 %) no pair of order
+    statistics reaches the level and the interval is ``NaN``. Ties are no
+    problem: the limits are observed values, so for a 5-point item they are
+    usually answer codes.
+
+    *Weighted* (``weights="w"``): the weighted median, the smallest answer
+    whose weighted distribution function reaches 0.5,
+    :math:`\min\{x_i : \sum_j w_j [x_j \le x_i] \ge \tfrac12 \sum_j w_j\}`
+    (R survey's ``qrule = "math"``), without an interval (``NaN``): the
+    order-statistic interval has no weighted counterpart. Use
+    :meth:`welcome_eval.survey.Design.quantile` for a design-based (Woodruff)
+    interval.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        Wide tidy data (see :func:`likert_distribution`).
+    items : sequence of str
+        Numeric columns of ``data``; ``NaN`` is left out.
+    conf_level : float, default 0.95
+        Confidence level of the interval.
+    weights : str, optional
+        Column with non-negative weights (finite, no ``NaN``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per item with ``item``, ``n`` (valid answers), ``median``,
+        ``ci_low`` and ``ci_high``. Without answers everything but ``n`` is
+        ``NaN``.
+
+    References
+    ----------
+    Conover, W. J. (1999). *Practical Nonparametric Statistics* (3rd ed.),
+    § 3.2. Wiley. — Signorell, A. et al. (2022). *DescTools: Tools for
+    Descriptive Statistics*, ``MedianCI``, ``SignTest``. R package. — Lumley,
+    T. (2010). *Complex Surveys*, § 2.4. Wiley.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"x": [1.0, 2, 2, 3, 3, 3, 4, 4, 5, 5]})
+    >>> median_ci(df, ["x"]).to_dict("records")
+    [{'item': 'x', 'n': 10, 'median': 3.0, 'ci_low': 2.0, 'ci_high': 5.0}]
+    >>> median_ci(df.assign(w=[5.0, 1, 1, 1, 1, 1, 1, 1, 1, 1]), ["x"], weights="w")["median"]
+    0    2.0
+    Name: median, dtype: float64
+    """
+    items = _as_item_list(items)
+    _check_columns(data, items + ([weights] if weights is not None else []))
+    _check_conf_level(conf_level)
+    w_all = _weights_array(data, weights) if weights is not None else None
+    rows = []
+    for item in items:
+        values = _numeric_column(data, item).to_numpy()
+        answered = ~np.isnan(values)
+        x = values[answered]
+        n = len(x)
+        low = high = np.nan
+        if w_all is not None:
+            median = _weighted_median(x, w_all[answered])
+        elif n == 0:
+            median = np.nan
+        else:
+            median = float(np.median(x))
+            k = _order_statistic_index(n, conf_level)
+            if k >= 1:
+                ordered = np.sort(x)
+                low, high = float(ordered[k - 1]), float(ordered[n - k])
+        rows.append({"item": item, "n": n, "median": median, "ci_low": low, "ci_high": high})
+    return pd.DataFrame(rows, columns=["item", "n", "median", "ci_low", "ci_high"])
+
+
+# ---------------------------------------------------------------------------
+# comparisons: groups, two waves, the same municipalities in two waves
+
+
+def _check_correction(correction: str) -> None:
+    if correction not in CORRECTIONS:
+        raise ValueError(
+            f"correction must be one of {', '.join(map(repr, CORRECTIONS))}, got {correction!r}"
+        )
+
+
+def _adjust(p_values: Sequence[float], correction: str) -> np.ndarray:
+    """Adjusted p-values across items; NaN stays NaN and is not counted (as R's p.adjust)."""
+    p = np.asarray(p_values, dtype=float)
+    method = CORRECTIONS[correction]
+    if method is None:
+        return p.copy()
+    adjusted = np.full(p.shape, np.nan)
+    tested = ~np.isnan(p)
+    if tested.any():
+        adjusted[tested] = multipletests(p[tested], method=method)[1]
+    return adjusted
+
+
+def _tie_sum(values: np.ndarray) -> float:
+    """Σ (t³ − t) over the groups of tied values."""
+    _, counts = np.unique(values, return_counts=True)
+    t = counts.astype(float)
+    return float(np.sum(t**3 - t))
+
+
+def _two_sided_normal_p(z: float) -> float:
+    """R's ``2 * min(pnorm(z), pnorm(z, lower.tail = FALSE))``."""
+    return float(2 * min(_sps.norm.cdf(z), _sps.norm.sf(z)))
+
+
+def _kruskal_wallis(y: np.ndarray, codes: np.ndarray, k: int) -> tuple[float, float]:
+    n = len(y)
+    ranks = _sps.rankdata(y)
+    sizes = np.bincount(codes, minlength=k).astype(float)
+    rank_sums = np.bincount(codes, weights=ranks, minlength=k)
+    tie_factor = 1 - _tie_sum(y) / (float(n) ** 3 - n)
+    if not tie_factor > 0:  # all answers equal
+        return math.nan, math.nan
+    h = (12 * float(np.sum(rank_sums**2 / sizes)) / (n * (n + 1)) - 3 * (n + 1)) / tie_factor
+    return h, float(_sps.chi2.sf(h, k - 1))
+
+
+def _one_way_anova(
+    y: np.ndarray, codes: np.ndarray, k: int
+) -> tuple[float, int, int, float, float]:
+    n = len(y)
+    sizes = np.bincount(codes, minlength=k).astype(float)
+    means = np.bincount(codes, weights=y, minlength=k) / sizes
+    ss_between = float(np.sum(sizes * (means - y.mean()) ** 2))
+    ss_within = float(np.sum((y - means[codes]) ** 2))
+    df1, df2 = k - 1, n - k
+    if ss_within > 0:
+        f_value = (ss_between / df1) / (ss_within / df2)
+        p_value = float(_sps.f.sf(f_value, df1, df2))
+    elif ss_between > 0:  # no variance within the groups, but between them
+        f_value, p_value = math.inf, 0.0
+    else:
+        f_value = p_value = math.nan
+    total = ss_between + ss_within
+    eta_sq = ss_between / total if total > 0 else math.nan
+    return f_value, df1, df2, p_value, eta_sq
+
+
+def compare_groups(
+    data: pd.DataFrame,
+    items: Sequence[str],
+    *,
+    group: str,
+    codebook: Codebook | None = None,
+    correction: str = "holm",
+) -> pd.DataFrame:
+    r"""Compare items between groups (e.g. districts or size classes): Kruskal–Wallis and ANOVA.
+
+    For each item, respondents with an answer and a group are used; *n* is
+    their number, *k* the number of groups among them, :math:`n_g` and
+    :math:`R_g` the size and rank sum (mid-ranks for ties) of group *g*.
+
+    *Kruskal–Wallis* (as R's ``kruskal.test``, with tie correction; :math:`t`
+    runs over the groups of tied answers):
+
+    .. math::
+
+        H = \frac{\frac{12}{n(n+1)} \sum_g \frac{R_g^2}{n_g} - 3(n+1)}
+                 {1 - \sum t^3 - t \,/\, (n^3 - n)}, \qquad
+        p = P(\chi^2_{k-1} \ge H), \qquad
+        \varepsilon^2 = \frac{H}{(n^2 - 1)/(n + 1)} = \frac{H}{n - 1}
+
+    (:math:`\varepsilon^2` after Tomczak & Tomczak 2014, between 0 and 1).
+
+    *One-way ANOVA* with equal variances (as R's ``oneway.test(var.equal =
+    TRUE)`` and ``summary(aov())``):
+
+    .. math::
+
+        F = \frac{SS_b / (k - 1)}{SS_w / (n - k)}, \quad
+        SS_b = \sum_g n_g (\bar y_g - \bar y)^2, \quad
+        SS_w = \sum_g \sum_{i \in g} (y_i - \bar y_g)^2, \quad
+        \eta^2 = \frac{SS_b}{SS_b + SS_w}.
+
+    *Adjusted p-values* across the items of the call (``p_kw_adj``,
+    ``p_anova_adj``): Holm (1979) or Benjamini & Hochberg (1995), computed by
+    :func:`statsmodels.stats.multitest.multipletests`, equal to R's
+    ``p.adjust(p, "holm")`` / ``p.adjust(p, "BH")``. Items with ``NaN``
+    p-values are left out of the adjustment, as in R.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        Wide tidy data with one column per item and the group column.
+    items : sequence of str
+        Numeric item columns; ``NaN`` is left out.
+    group : str
+        Column with the group of each respondent (any type; ``NaN`` rows are
+        left out).
+    codebook : Codebook, optional
+        If given, answers are checked against the valid codes and the short
+        label is added as ``item_label``.
+    correction : {"holm", "fdr_bh", "none"}
+        Adjustment of the p-values across items.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per item with ``item`` (and ``item_label`` with a codebook),
+        ``n``, ``k``, ``H``, ``df``, ``p_kw``, ``epsilon_sq``, ``F``, ``df1``,
+        ``df2``, ``p_anova``, ``eta_sq``, ``p_kw_adj`` and ``p_anova_adj``. If
+        all answers of an item are equal, ``H``, ``F``, the p-values and the
+        effect sizes are ``NaN``; if the groups differ but have no variance
+        within, ``F`` is ``inf`` and ``p_anova`` 0 (as in R).
+
+    Raises
+    ------
+    ValueError
+        If an item has answers in fewer than two groups, or a group has only
+        one answer to an item. A single answer carries no information about
+        the spread within its group and lets one respondent decide the
+        result; merge small groups or leave them out
+        (``data[data[group] != "X"]``) before comparing. R would compute the
+        tests anyway.
+    KeyError
+        If an item or the group column is missing.
+
+    References
+    ----------
+    Kruskal, W. H. & Wallis, W. A. (1952). Use of ranks in one-criterion
+    variance analysis. *JASA* 47, 583–621. — Tomczak, M. & Tomczak, E. (2014).
+    The need to report effect size estimates revisited. *Trends in Sport
+    Sciences* 21(1), 19–25. — Cohen, J. (1988). *Statistical Power Analysis for
+    the Behavioral Sciences* (2nd ed.), ch. 8. Erlbaum. — Holm, S. (1979). A
+    simple sequentially rejective multiple test procedure. *Scandinavian
+    Journal of Statistics* 6, 65–70. — Benjamini, Y. & Hochberg, Y. (1995).
+    Controlling the false discovery rate. *JRSS B* 57, 289–300.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({
+    ...     "kreis": ["A"] * 4 + ["B"] * 4,
+    ...     "x": [1.0, 2, 2, 3, 3, 4, 4, 5],
+    ... })
+    >>> result = compare_groups(df, ["x"], group="kreis")
+    >>> result[["n", "k", "df1", "df2"]].iloc[0].tolist()
+    [8, 2, 1, 6]
+    >>> round(float(result["eta_sq"].iloc[0]), 4)
+    0.6667
+    """
+    items = _as_item_list(items)
+    if not isinstance(group, str):
+        raise TypeError(f"group must be a column name (str), got {group!r}")
+    _check_columns(data, [*items, group])
+    _check_correction(correction)
+    if group in items:
+        raise ValueError(f"column {group!r} is both an item and the group; pick another group")
+    groups = data[group]
+    if isinstance(groups, pd.DataFrame):
+        raise ValueError(f"column {group!r} appears more than once in data")
+    group_values = groups.to_numpy()
+    has_group = groups.notna().to_numpy()
+    rows = []
+    for item in items:
+        if codebook is not None:
+            _valid_answers(data, item, codebook)
+        values = _numeric_column(data, item).to_numpy()
+        use = has_group & ~np.isnan(values)
+        y = values[use]
+        codes, labels = pd.factorize(pd.Series(group_values[use]))
+        k = len(labels)
+        if k < 2:
+            raise ValueError(
+                f"item {item!r} has answers in {k} group(s) of column {group!r}; "
+                "a comparison needs answers in at least 2 groups"
+            )
+        sizes = np.bincount(codes, minlength=k)
+        small = [str(labels[i]) for i in range(k) if sizes[i] < 2]
+        if small:
+            raise ValueError(
+                f"group(s) {', '.join(map(repr, small))} of column {group!r} have only one "
+                f"answer to item {item!r}; merge small groups or leave them out before "
+                "comparing (every group needs at least 2 answers)"
+            )
+        h, p_kw = _kruskal_wallis(y, codes, k)
+        n = len(y)
+        f_value, df1, df2, p_anova, eta_sq = _one_way_anova(y, codes, k)
+        row: dict[str, Any] = {"item": item}
+        if codebook is not None:
+            row["item_label"] = codebook[item].short
+        row.update(
+            {
+                "n": n,
+                "k": k,
+                "H": h,
+                "df": k - 1,
+                "p_kw": p_kw,
+                "epsilon_sq": h / ((n**2 - 1) / (n + 1)),
+                "F": f_value,
+                "df1": df1,
+                "df2": df2,
+                "p_anova": p_anova,
+                "eta_sq": eta_sq,
+            }
+        )
+        rows.append(row)
+    columns = ["item", "n", "k", "H", "df", "p_kw", "epsilon_sq", "F", "df1", "df2"]
+    columns += ["p_anova", "eta_sq"]
+    if codebook is not None:
+        columns.insert(1, "item_label")
+    result = pd.DataFrame(rows, columns=columns)
+    result["p_kw_adj"] = _adjust(result["p_kw"], correction)
+    result["p_anova_adj"] = _adjust(result["p_anova"], correction)
+    return result
+
+
+def _mann_whitney(current: np.ndarray, previous: np.ndarray) -> tuple[float, float, float]:
+    """W (R's statistic, of ``current``), two-sided p and rank-biserial r."""
+    n1, n2 = len(current), len(previous)
+    if n1 == 0 or n2 == 0:
+        return math.nan, math.nan, math.nan
+    both = np.concatenate([current, previous])
+    ranks = _sps.rankdata(both)
+    w_stat = float(ranks[:n1].sum()) - n1 * (n1 + 1) / 2
+    n = n1 + n2
+    z = w_stat - n1 * n2 / 2
+    sigma = math.sqrt((n1 * n2 / 12) * ((n + 1) - _tie_sum(both) / (n * (n - 1))))
+    p_value = math.nan
+    if sigma > 0:
+        p_value = _two_sided_normal_p((z - math.copysign(0.5, z) * (z != 0)) / sigma)
+    u_previous = n1 * n2 - w_stat
+    return w_stat, p_value, 1 - 2 * u_previous / (n1 * n2)
+
+
+def compare_independent(
+    current: pd.DataFrame,
+    previous: pd.DataFrame,
+    items: Sequence[str],
+    *,
+    correction: str = "holm",
+) -> pd.DataFrame:
+    r"""Compare items between two independent samples (e.g. two waves): Mann–Whitney U.
+
+    With the :math:`n_c` answers of ``current`` and the :math:`n_p` answers of
+    ``previous`` ranked together (mid-ranks for ties), :math:`R_c` the rank sum
+    of ``current`` and *t* running over the groups of tied answers:
+
+    .. math::
+
+        W = R_c - \frac{n_c(n_c + 1)}{2}, \qquad
+        z = \frac{W - \frac{n_c n_p}{2} - \tfrac12\operatorname{sign}(W - \frac{n_c n_p}{2})}
+                 {\sqrt{\frac{n_c n_p}{12}\Bigl(n_c + n_p + 1
+                  - \frac{\sum t^3 - t}{(n_c + n_p)(n_c + n_p - 1)}\Bigr)}},
+        \qquad p = 2\,\Phi(-|z|),
+
+    i.e. the normal approximation with continuity *and* tie correction, as R's
+    ``wilcox.test(current, previous, exact = FALSE, correct = TRUE)``; ``W`` is
+    the statistic R reports (the U of ``current``). The rank-biserial
+    correlation (Cureton 1956; Kerby 2014) is
+
+    .. math::
+
+        r_\text{rb} = 1 - \frac{2\,U_p}{n_c n_p} = \frac{2W}{n_c n_p} - 1,
+        \qquad U_p = n_c n_p - W,
+
+    positive when answers in ``current`` tend to be *higher* than in
+    ``previous`` (+1: every current answer above every previous one). P-values
+    are adjusted across items as in :func:`compare_groups` (``p_adj``).
+
+    Parameters
+    ----------
+    current, previous : pandas.DataFrame
+        Wide tidy data of the two samples (different respondents).
+    items : sequence of str
+        Numeric columns present in both; ``NaN`` is left out.
+    correction : {"holm", "fdr_bh", "none"}
+        Adjustment of the p-values across items.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per item with ``item``, ``n_previous``, ``n_current``, ``W``,
+        ``p_value``, ``rank_biserial`` and ``p_adj``. If a sample has no
+        answers (R stops with an error) everything but the counts is ``NaN``;
+        if all answers are equal, ``p_value`` is ``NaN``.
+
+    References
+    ----------
+    Mann, H. B. & Whitney, D. R. (1947). On a test of whether one of two random
+    variables is stochastically larger than the other. *Annals of Mathematical
+    Statistics* 18, 50–60. — Hollander, M., Wolfe, D. A. & Chicken, E. (2014).
+    *Nonparametric Statistical Methods* (3rd ed.), § 4.1. Wiley. — Cureton,
+    E. E. (1956). Rank-biserial correlation. *Psychometrika* 21, 287–290. —
+    Kerby, D. S. (2014). The simple difference formula. *Comprehensive
+    Psychology* 3, 11.IT.3.1.
+
+    Examples
+    --------
+    >>> prev = pd.DataFrame({"x": [1.0, 2, 2, 3, 3]})
+    >>> cur = pd.DataFrame({"x": [3.0, 4, 4, 5]})
+    >>> compare_independent(cur, prev, ["x"])[["W", "rank_biserial"]].iloc[0].tolist()
+    [19.0, 0.9]
+    """
+    items = _as_item_list(items)
+    _check_columns(current, items, what="current")
+    _check_columns(previous, items, what="previous")
+    _check_correction(correction)
+    rows = []
+    for item in items:
+        cur = _numeric_column(current, item, what="current").dropna().to_numpy()
+        prev = _numeric_column(previous, item, what="previous").dropna().to_numpy()
+        w_stat, p_value, r_rb = _mann_whitney(cur, prev)
+        rows.append(
+            {
+                "item": item,
+                "n_previous": len(prev),
+                "n_current": len(cur),
+                "W": w_stat,
+                "p_value": p_value,
+                "rank_biserial": r_rb,
+            }
+        )
+    result = pd.DataFrame(
+        rows, columns=["item", "n_previous", "n_current", "W", "p_value", "rank_biserial"]
+    )
+    result["p_adj"] = _adjust(result["p_value"], correction)
+    return result
+
+
+def _per_key_means(frame: pd.DataFrame, on: str, items: list[str], what: str) -> pd.DataFrame:
+    """Item means per key (NaN-skipping), keys sorted; rows without key are dropped."""
+    keys = frame[on]
+    if isinstance(keys, pd.DataFrame):
+        raise ValueError(f"column {on!r} appears more than once in {what}")
+    values = pd.DataFrame(
+        {item: _numeric_column(frame, item, what=what).to_numpy() for item in items}
+    )
+    values[on] = keys.to_numpy()
+    values = values[values[on].notna().to_numpy()]
+    return values.groupby(on, sort=True)[items].mean()
+
+
+def _wilcoxon_signed_rank(differences: np.ndarray) -> tuple[float, float, float]:
+    """V, two-sided p and matched-pairs rank-biserial r (zero differences dropped)."""
+    d = differences[differences != 0]
+    n = len(d)
+    if n == 0:
+        return 0.0, math.nan, math.nan
+    ranks = _sps.rankdata(np.abs(d))
+    v_stat = float(ranks[d > 0].sum())
+    z = v_stat - n * (n + 1) / 4
+    sigma = math.sqrt(n * (n + 1) * (2 * n + 1) / 24 - _tie_sum(ranks) / 48)
+    p_value = math.nan
+    if sigma > 0:
+        p_value = _two_sided_normal_p((z - math.copysign(0.5, z) * (z != 0)) / sigma)
+    total = n * (n + 1) / 2
+    return v_stat, p_value, (v_stat - (total - v_stat)) / total
+
+
+def compare_paired(
+    before: pd.DataFrame,
+    after: pd.DataFrame,
+    items: Sequence[str],
+    *,
+    on: str,
+    correction: str = "holm",
+) -> pd.DataFrame:
+    r"""Compare items for the same units (e.g. municipalities) in two waves: Wilcoxon and paired t.
+
+    *Matching.* Rows of ``before`` and ``after`` are matched on the column
+    ``on`` (e.g. the municipality key). If a key has several rows in a wave
+    (several respondents of one municipality), their answers are **averaged
+    per key first** (mean of the non-missing answers of each item), so every
+    municipality counts once. Keys present in both waves with an answer to
+    the item in both form the :math:`n` pairs; :math:`d_i = \text{after}_i -
+    \text{before}_i`.
+
+    *Wilcoxon signed-rank test*, as R's ``wilcox.test(after, before, paired =
+    TRUE, exact = FALSE, correct = TRUE)``: zero differences are dropped
+    (Wilcoxon's rule), the :math:`m` others are ranked by :math:`|d_i|`
+    (mid-ranks for ties, *t* running over tied groups) and
+
+    .. math::
+
+        V = \sum_{d_i > 0} \operatorname{rank}|d_i|, \qquad
+        z = \frac{V - \frac{m(m+1)}{4} - \tfrac12\operatorname{sign}(\cdot)}
+                 {\sqrt{\frac{m(m+1)(2m+1)}{24} - \frac{\sum t^3 - t}{48}}}, \qquad
+        p = 2\,\Phi(-|z|)
+
+    (normal approximation with continuity and tie correction). The
+    matched-pairs rank-biserial correlation (Kerby 2014) is
+    :math:`r_\text{rb} = (T_+ - T_-) / (T_+ + T_-)` with :math:`T_+ = V` and
+    :math:`T_- = m(m+1)/2 - V`: positive when values rose (+1: every non-zero
+    difference positive).
+
+    *Paired t test*, as R's ``t.test(after, before, paired = TRUE)``:
+    :math:`\bar d \pm t_{n-1,0.975}\, s_d/\sqrt n` and
+    :math:`p = 2 P(T_{n-1} > |\bar d \sqrt n / s_d|)`, over all *n* pairs
+    (zeros included).
+
+    ``p_adj`` is the Wilcoxon p adjusted across items as in :func:`compare_groups`.
+
+    The differences are compared exactly, as R does by default: averages such as
+    7/3 − 4/3 may differ from 1 in the last bit and then count as different
+    values (R's ``digits.rank`` is not offered).
+
+    Parameters
+    ----------
+    before, after : pandas.DataFrame
+        Wide tidy data of the earlier and the later wave, both with the key
+        column ``on``.
+    items : sequence of str
+        Numeric columns present in both; ``NaN`` is left out.
+    on : str
+        Key column that identifies the unit (rows with a missing key are
+        dropped).
+    correction : {"holm", "fdr_bh", "none"}
+        Adjustment of the Wilcoxon p-values across items.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per item with ``item``, ``n_pairs``, ``mean_difference``
+        (after − before), ``ci_low``, ``ci_high`` (95 % t interval), ``p_t``,
+        ``V``, ``p_wilcoxon``, ``rank_biserial`` and ``p_adj``. With fewer than
+        two pairs or constant differences the t interval and ``p_t`` are
+        ``NaN`` (R stops with an error); with no non-zero difference ``V`` is 0
+        and ``p_wilcoxon`` and ``rank_biserial`` are ``NaN``.
+
+    Raises
+    ------
+    KeyError
+        If ``on`` or an item is missing from ``before`` or ``after``.
+    ValueError
+        If no key occurs in both waves (check that the keys have the same type
+        and format, e.g. ``"05315000"`` vs ``5315000``).
+
+    References
+    ----------
+    Wilcoxon, F. (1945). Individual comparisons by ranking methods.
+    *Biometrics Bulletin* 1, 80–83. — Hollander, M., Wolfe, D. A. & Chicken, E.
+    (2014). *Nonparametric Statistical Methods* (3rd ed.), § 3.1. Wiley. —
+    Kerby, D. S. (2014). The simple difference formula. *Comprehensive
+    Psychology* 3, 11.IT.3.1. — Student (1908). *Biometrika* 6, 1–25.
+
+    Examples
+    --------
+    >>> before = pd.DataFrame({"ags": [1, 2, 3, 4, 5, 5], "x": [2.0, 3, 3, 4, 2, 4]})
+    >>> after = pd.DataFrame({"ags": [1, 2, 3, 4, 5], "x": [3.0, 4, 3, 5, 4]})
+    >>> result = compare_paired(before, after, ["x"], on="ags")
+    >>> result[["n_pairs", "mean_difference", "V", "rank_biserial"]].to_dict("records")
+    [{'n_pairs': 5, 'mean_difference': 0.8, 'V': 10.0, 'rank_biserial': 1.0}]
+    """
+    items = _as_item_list(items)
+    if not isinstance(on, str):
+        raise TypeError(f"on must be a column name (str), got {on!r}")
+    _check_columns(before, [*items, on], what="before")
+    _check_columns(after, [*items, on], what="after")
+    _check_correction(correction)
+    if on in items:
+        raise ValueError(f"column {on!r} is both an item and the key 'on'; pick another key")
+    means_before = _per_key_means(before, on, items, "before")
+    means_after = _per_key_means(after, on, items, "after")
+    common = means_before.index.intersection(means_after.index)
+    if len(common) == 0:
+        raise ValueError(
+            f"no value of key column {on!r} occurs in both before and after; check that the "
+            "keys have the same type and format in both waves"
+        )
+    means_before = means_before.loc[common]
+    means_after = means_after.loc[common]
+    rows = []
+    for item in items:
+        b = means_before[item].to_numpy(dtype=float)
+        a = means_after[item].to_numpy(dtype=float)
+        both = ~np.isnan(a) & ~np.isnan(b)
+        d = a[both] - b[both]
+        n = len(d)
+        mean_difference = float(d.mean()) if n else math.nan
+        low = high = p_t = math.nan
+        if n > 1:
+            se = float(d.std(ddof=1)) / math.sqrt(n)
+            if se > 0:
+                half = float(_sps.t.ppf(0.975, n - 1)) * se
+                low, high = mean_difference - half, mean_difference + half
+                p_t = float(2 * _sps.t.sf(abs(mean_difference / se), n - 1))
+        v_stat, p_wilcoxon, r_rb = _wilcoxon_signed_rank(d)
+        rows.append(
+            {
+                "item": item,
+                "n_pairs": n,
+                "mean_difference": mean_difference,
+                "ci_low": low,
+                "ci_high": high,
+                "p_t": p_t,
+                "V": v_stat if n else math.nan,
+                "p_wilcoxon": p_wilcoxon,
+                "rank_biserial": r_rb,
+            }
+        )
+    columns = ["item", "n_pairs", "mean_difference", "ci_low", "ci_high", "p_t", "V"]
+    result = pd.DataFrame(rows, columns=[*columns, "p_wilcoxon", "rank_biserial"])
+    result["p_adj"] = _adjust(result["p_wilcoxon"], correction)
+    return result
+
+
+# ---------------------------------------------------------------------------
+# plain-German sentences for comparisons
+
+#: Cohen's (1988) thresholds for small, medium and large η² (also used for ε²).
+ETA_SQ_THRESHOLDS = (0.01, 0.06, 0.14)
+#: Cohen's (1988) thresholds for small, medium and large correlations (|r_rb|).
+R_THRESHOLDS = (0.1, 0.3, 0.5)
+_EFFECT_WORDS = ("vernachlässigbarer Effekt", "kleiner Effekt", "mittlerer Effekt", "großer Effekt")
+_CORRECTION_WORDS = {
+    "holm": " nach Holm-Korrektur",
+    "fdr_bh": " nach Benjamini-Hochberg-Korrektur",
+    "none": "",
+}
+_COMPARISON_KINDS = ("groups", "independent", "paired")
+
+
+def _effect_phrase(symbol: str, value: float, thresholds: tuple[float, ...]) -> str:
+    """``ε² = 0,08, mittlerer Effekt``; digits grow so rounding never crosses a threshold."""
+    if math.isnan(value):
+        return f"{symbol} nicht bestimmbar"
+    size = abs(value)
+    level = sum(size >= t for t in thresholds)
+    digits = 2
+    while digits < 4 and any((round(size, digits) >= t) != (size >= t) for t in thresholds):
+        digits += 1
+    return f"{symbol} = {german_format.number(value, digits)}, {_EFFECT_WORDS[level]}"
+
+
+def describe_comparison(
+    row: Mapping[str, object] | pd.Series,
+    *,
+    item_label: str | None = None,
+    kind: str = "groups",
+    alpha: float = 0.05,
+    correction: str = "holm",
+    test: str = "kruskal",
+    between: str = "den Kreisen",
+    subject: str = "Die Bewertung von „{item_label}“",
+) -> str:
+    """One plain-German sentence describing one row of a comparison.
+
+    ``kind`` names the function that produced the row:
+
+    * ``"groups"`` – :func:`compare_groups`: the Kruskal–Wallis test with
+      ε² (``test="kruskal"``, default) or the one-way ANOVA with η²
+      (``test="anova"``), between ``between`` (e.g. "den Größenklassen");
+    * ``"independent"`` – :func:`compare_independent` (``current`` is the
+      current wave, ``previous`` the previous one): Mann–Whitney U with the
+      rank-biserial correlation *r*; the direction follows the sign of *r*;
+    * ``"paired"`` – :func:`compare_paired` (the same municipalities in both
+      waves): Wilcoxon signed-rank test with the matched-pairs rank-biserial *r*.
+
+    A result is called "statistisch auffällig" if the *adjusted* p-value
+    (``p_kw_adj``, ``p_anova_adj`` or ``p_adj``) is below ``alpha``; the
+    sentence names the adjustment, so pass the ``correction`` used for the
+    table. p-values are never rounded across ``alpha``.
+
+    Effect sizes are worded with Cohen's (1988) thresholds: η² and ε² 0.01 /
+    0.06 / 0.14 (ε² is read on the η² scale; Tomczak & Tomczak 2014), |r| 0.1 /
+    0.3 / 0.5 for the rank-biserial correlation: below the first threshold
+    "vernachlässigbarer", then "kleiner", "mittlerer", "großer Effekt".
+    Values are shown with two decimals, more if two decimals would round
+    across a threshold.
+
+    Parameters
+    ----------
+    row : pandas.Series or mapping
+        One row of :func:`compare_groups`, :func:`compare_independent` or
+        :func:`compare_paired`.
+    item_label : str, optional
+        German label of the item; defaults to ``row["item_label"]`` if present,
+        else ``row["item"]``.
+    kind : {"groups", "independent", "paired"}
+        Which comparison the row comes from.
+    alpha : float, default 0.05
+        Significance level for the adjusted p-value.
+    correction : {"holm", "fdr_bh", "none"}
+        The adjustment used for the table (only for the wording).
+    test : {"kruskal", "anova"}
+        Which test of a ``"groups"`` row to report.
+    between : str, default "den Kreisen"
+        The groups in the dative, for ``kind="groups"``.
+    subject : str
+        Subject of the sentence; ``{item_label}`` is replaced by the label.
+
+    Returns
+    -------
+    str
+
+    References
+    ----------
+    Cohen, J. (1988). *Statistical Power Analysis for the Behavioral Sciences*
+    (2nd ed.), §§ 3.2, 8.2. Erlbaum. — Tomczak, M. & Tomczak, E. (2014).
+    *Trends in Sport Sciences* 21(1), 19–25.
+
+    Examples
+    --------
+    >>> row = pd.Series({"p_kw_adj": 0.012, "epsilon_sq": 0.08})
+    >>> describe_comparison(row, item_label="Beratung durch die Agentur")
+    'Die Bewertung von „Beratung durch die Agentur“ unterscheidet sich zwischen den Kreisen \
+statistisch auffällig (Kruskal-Wallis-Test, p = 0,01 nach Holm-Korrektur; ε² = 0,08, \
+mittlerer Effekt).'
+    """
+    if kind not in _COMPARISON_KINDS:
+        raise ValueError(
+            f"kind must be one of {', '.join(map(repr, _COMPARISON_KINDS))}, got {kind!r}"
+        )
+    _check_correction(correction)
+    if not (isinstance(alpha, int | float) and 0 < alpha < 1):
+        raise ValueError(f"alpha must be between 0 and 1 (e.g. 0.05), got {alpha!r}")
+    if kind == "groups":
+        if test not in ("kruskal", "anova"):
+            raise ValueError(f"test must be 'kruskal' or 'anova', got {test!r}")
+        kruskal = test == "kruskal"
+        p_key = "p_kw_adj" if kruskal else "p_anova_adj"
+        effect_key = "epsilon_sq" if kruskal else "eta_sq"
+        source = "compare_groups()"
+    else:
+        p_key, effect_key = "p_adj", "rank_biserial"
+        source = f"compare_{kind}()"
+    for key in (p_key, effect_key):
+        if key not in row:
+            raise KeyError(f"row has no {key!r}; pass one row of {source} (kind={kind!r})")
+    if item_label is None:
+        item_label = str(row["item_label"] if "item_label" in row else row.get("item", ""))
+    head = subject.format(item_label=item_label)
+    p_value = float(row[p_key])  # type: ignore[arg-type]
+    effect = float(row[effect_key])  # type: ignore[arg-type]
+
+    if kind == "groups":
+        name = "Kruskal-Wallis-Test" if test == "kruskal" else "einfaktorielle Varianzanalyse"
+        effect_text = _effect_phrase("ε²" if test == "kruskal" else "η²", effect, ETA_SQ_THRESHOLDS)
+    else:
+        name = "Mann-Whitney-U-Test" if kind == "independent" else "Wilcoxon-Vorzeichen-Rang-Test"
+        effect_text = _effect_phrase("r", effect, R_THRESHOLDS)
+    if math.isnan(p_value):
+        if kind == "groups":
+            return f"{head} lässt sich zwischen {between} nicht vergleichen (zu wenige Antworten)."
+        if kind == "independent":
+            return f"{head} lässt sich nicht mit der Vorwelle vergleichen (zu wenige Antworten)."
+        return (
+            f"{head} lässt sich bei denselben Kommunen nicht mit der Vorwelle vergleichen "
+            "(zu wenige Paare mit einer Veränderung)."
+        )
+    details = f"({name}, {_format_p(p_value, alpha)}{_CORRECTION_WORDS[correction]}; {effect_text})"
+    significant = p_value < alpha
+    verdict = "statistisch auffällig" if significant else "statistisch nicht auffällig"
+    if kind == "groups":
+        return f"{head} unterscheidet sich zwischen {between} {verdict} {details}."
+    same = " bei denselben Kommunen" if kind == "paired" else ""
+    if significant and effect != 0 and not math.isnan(effect):
+        direction = "höher" if effect > 0 else "niedriger"
+        return (
+            f"{head} fällt{same} in der aktuellen Welle statistisch auffällig {direction} aus "
+            f"als in der Vorwelle {details}."
+        )
+    return (
+        f"{head} unterscheidet sich{same} zwischen aktueller Welle und Vorwelle {verdict} "
+        f"{details}."
+    )
