@@ -110,6 +110,11 @@ class Rule:
     expression: str
     message: str
     severity: str = "warning"
+    #: German name of the rule for reports (default: the id).
+    label: str | None = None
+    #: Check every row, also where the rule's items are empty (for rules about
+    #: what must be given together); by default only rows that answer them all.
+    all_rows: bool = False
 
 
 @dataclass(frozen=True)
@@ -275,6 +280,8 @@ def _parse_rule(spec: Mapping[str, Any], where: str) -> Rule:
         expression=str(spec["expression"]),
         message=str(spec.get("message", spec["expression"])),
         severity=severity,
+        label=spec.get("label"),
+        all_rows=bool(spec.get("all_rows", False)),
     )
 
 

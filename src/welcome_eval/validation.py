@@ -50,6 +50,7 @@ RULES_DE = {
     "straightlining": "Gleiche Antwort auf alle Fragen eines Blocks",
     "speeder": "Auffällig kurze Bearbeitungsdauer",
     "participation_before_fieldwork": "Teilnahme seit einem Datum nach der Feldzeit",
+    "rule_skipped": "Regel nicht prüfbar (Feldzeit fehlt im Manifest)",
 }
 
 STATUS_ACCEPTED = "accepted"
@@ -716,13 +717,18 @@ def _check_rules(
             continue
         needs_context = any(f"@{k}" in rule.expression for k in context)
         if needs_context and not fieldwork:
+            issues.add_file(
+                None, None, "rule_skipped",
+                f"rule {rule.id!r} needs the manifest's fieldwork dates, which are missing",
+            )
             continue
         try:
-            holds = values.eval(rule.expression, local_dict=context)
+            holds = values.eval(rule.expression, local_dict=context, engine="python")
         except Exception as exc:  # a codebook rule that cannot be evaluated is a codebook bug
             raise CodebookError(f"rule {rule.id!r} cannot be evaluated: {exc}") from exc
-        answered = values[sorted(names)].notna().all(axis=1)
-        broken = answered & ~holds.astype(bool)
+        broken = ~holds.astype(bool)
+        if not rule.all_rows:
+            broken &= values[sorted(names)].notna().all(axis=1)
         first = mapping[sorted(names)[0]]
         issues.add_rows(broken, first, rule.id, rule.message, rule.severity)
 
@@ -784,15 +790,28 @@ def _compare_value_labels(
                 )
 
 
-def issue_summary(issues: pd.DataFrame) -> pd.DataFrame:
+def issue_summary(issues: pd.DataFrame, codebook: Codebook | None = None) -> pd.DataFrame:
     """Count problems by rule and severity, with the German rule name, for reports.
 
     Returns columns ``Regel``, ``Schwere`` (``Fehler`` quarantines the row,
-    ``Hinweis`` flags it), ``Anzahl``; no values, rows or identifiers.
+    ``Hinweis`` flags it), ``Anzahl``; no values, rows or identifiers. Rule
+    names come from :data:`RULES_DE` and the codebook's own rules (``label``).
+
+    Examples
+    --------
+    >>> table = pd.DataFrame({"rule": ["type", "type", "speeder"],
+    ...                       "severity": ["error", "error", "warning"]})
+    >>> issue_summary(table).values.tolist()
+    [['Wert hat nicht den erwarteten Typ', 'Fehler', 2], ['Auffällig kurze Bearbeitungsdauer', 'Hinweis', 1]]
     """
     if issues.empty:
         return pd.DataFrame(columns=["Regel", "Schwere", "Anzahl"])
+    names = dict(RULES_DE)
+    if codebook is not None:
+        names.update({r.id: r.label for r in codebook.rules if r.label})
     counts = issues.groupby(["rule", "severity"]).size().reset_index(name="Anzahl")
-    counts["Regel"] = counts["rule"].map(lambda r: RULES_DE.get(r, r))
+    counts["Regel"] = counts["rule"].map(lambda r: names.get(r, r))
     counts["Schwere"] = counts["severity"].map({"error": "Fehler", "warning": "Hinweis"})
-    return counts.sort_values("Anzahl", ascending=False)[["Regel", "Schwere", "Anzahl"]]
+    return counts.sort_values("Anzahl", ascending=False, kind="stable")[
+        ["Regel", "Schwere", "Anzahl"]
+    ]

@@ -371,7 +371,11 @@ def _assemble(
 ) -> Wave:
     key = pseudonym_key(demo=manifest.demo)
     keep = result.status != STATUS_QUARANTINED
-    values = result.values.loc[keep]
+    values = result.values.loc[keep].copy()
+    for item_id in codebook.items_of(type="id"):
+        if item_id != codebook.respondent_id and item_id in result.column_map:
+            # Household and other ids link people; only their pseudonyms go on.
+            values[item_id] = pseudonymise(values[item_id], key)
     data = pd.concat(
         [
             pd.DataFrame(
