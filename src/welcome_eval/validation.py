@@ -801,8 +801,10 @@ def issue_summary(issues: pd.DataFrame, codebook: Codebook | None = None) -> pd.
     --------
     >>> table = pd.DataFrame({"rule": ["type", "type", "speeder"],
     ...                       "severity": ["error", "error", "warning"]})
-    >>> issue_summary(table).values.tolist()
-    [['Wert hat nicht den erwarteten Typ', 'Fehler', 2], ['Auffällig kurze Bearbeitungsdauer', 'Hinweis', 1]]
+    >>> for row in issue_summary(table).values.tolist():
+    ...     print(row)
+    ['Wert hat nicht den erwarteten Typ', 'Fehler', 2]
+    ['Auffällig kurze Bearbeitungsdauer', 'Hinweis', 1]
     """
     if issues.empty:
         return pd.DataFrame(columns=["Regel", "Schwere", "Anzahl"])
