@@ -1,0 +1,562 @@
+"""welcome_eval.retention against R's survival package, and its input checks.
+
+The reference values come from ``tests/reference/survival.R`` (run it with
+``Rscript tests/reference/survival.R`` from the repository root) on the
+survival package's ``lung``, ``veteran``, ``mgus2`` and ``rats`` data in
+``tests/reference/survival_*.csv``; R is not needed to run these tests.
+Definitions shared with the R script are listed in its header.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from statsmodels.duration.survfunc import SurvfuncRight, survdiff
+
+from welcome_eval.retention import (
+    CoxResult,
+    KaplanMeier,
+    LogRank,
+    cox,
+    cumulative_incidence,
+    kaplan_meier,
+    logrank,
+)
+
+REFERENCE = Path(__file__).parent / "reference"
+#: Closed-form estimators (Kaplan-Meier, log-rank, Aalen-Johansen) and their
+#: standard errors: the JSON holds 15 significant digits; the largest relative
+#: difference seen is 1.5e-14.
+RTOL_EXACT = 1e-12
+#: Cox models. R's coxph stops Newton-Raphson when the log likelihood changes
+#: by less than 1e-9 (relative); for lung that leaves R's coefficients 3.3e-9
+#: (relative) from the maximum, its p-values 1e-8 (welcome_eval iterates to
+#: machine precision and agrees with R's fully converged fit to 1e-13, case
+#: "lung_efron_converged"). The other fits converged further in R: <= 3.1e-11.
+RTOL_COX = {"lung_efron": 1e-7, "lung_breslow": 1e-7}
+RTOL_COX_DEFAULT = 1e-9
+#: Fully converged R fit.
+RTOL_COX_CONVERGED = 1e-11
+
+
+# ---------------------------------------------------------------------------
+# data
+
+
+@pytest.fixture(scope="module")
+def reference() -> dict:
+    return json.loads((REFERENCE / "survival.json").read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def lung() -> pd.DataFrame:
+    data = pd.read_csv(REFERENCE / "survival_lung.csv")
+    data["event"] = data["status"] - 1
+    grp3 = np.where((data["status"] == 1) & (data["ph.ecog"] == 0), "none", data["sex"].astype(str))
+    data["grp3"] = pd.Series(grp3, index=data.index).where(data["ph.ecog"].notna())
+    return data
+
+
+@pytest.fixture(scope="module")
+def veteran(reference: dict) -> pd.DataFrame:
+    data = pd.read_csv(REFERENCE / "survival_veteran.csv")
+    levels = reference["inputs"]["veteran_celltype_levels"]
+    data["celltype"] = pd.Categorical(data["celltype"], categories=levels)
+    data["id"] = np.arange(1, len(data) + 1)
+    return data
+
+
+def survsplit(data: pd.DataFrame, cuts: list[float]) -> pd.DataFrame:
+    """R's ``survSplit(Surv(time, status) ~ ., cut = cuts, episode = "tgroup")``."""
+    bounds = [0.0, *cuts, math.inf]
+    parts = []
+    for k in range(len(bounds) - 1):
+        part = data[data["time"] > bounds[k]].copy()
+        part["tstart"] = bounds[k]
+        part["tgroup"] = k + 1
+        ends_here = part["time"] <= bounds[k + 1]
+        part["status"] = np.where(ends_here, part["status"], 0)
+        part["time"] = np.minimum(part["time"], bounds[k + 1])
+        parts.append(part)
+    return pd.concat(parts).sort_values(["id", "tstart"], kind="stable").reset_index(drop=True)
+
+
+@pytest.fixture(scope="module")
+def vet2(veteran: pd.DataFrame, reference: dict) -> pd.DataFrame:
+    data = survsplit(veteran, [90, 180])
+    for k in (1, 2, 3):
+        data[f"karno{k}"] = data["karno"] * (data["tgroup"] == k)
+    assert len(data) == reference["inputs"]["vet2_rows"]
+    return data
+
+
+@pytest.fixture(scope="module")
+def rats() -> pd.DataFrame:
+    return pd.read_csv(REFERENCE / "survival_rats.csv")
+
+
+@pytest.fixture(scope="module")
+def mgus2() -> pd.DataFrame:
+    return pd.read_csv(REFERENCE / "survival_mgus2.csv")
+
+
+@pytest.fixture(scope="module")
+def frames(lung, veteran, vet2, rats, mgus2) -> dict[str, pd.DataFrame]:
+    return {
+        "lung": lung,
+        "veteran": veteran,
+        "vet2": vet2,
+        "rats": rats,
+        "rats_f": rats[rats["sex"] == "f"],
+        "mgus2": mgus2,
+    }
+
+
+def values(x: object) -> np.ndarray:
+    """A reference value as a float array (jsonlite writes NA as "NA", NaN as "NaN")."""
+    if isinstance(x, list):
+        return np.asarray([values(v) for v in x], dtype=float)
+    return np.asarray(math.nan if x in (None, "NA", "NaN") else x, dtype=float)
+
+
+def relative_difference(ours: object, theirs: object) -> float:
+    """Largest relative difference (0 where both are equal or both NaN)."""
+    a = np.atleast_1d(np.asarray(ours, dtype=float))
+    b = np.atleast_1d(values(theirs))
+    assert a.shape == b.shape, (a.shape, b.shape)
+    assert np.array_equal(np.isnan(a), np.isnan(b)), "NaN in different places"
+    same = (a == b) | (np.isnan(a) & np.isnan(b))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        difference = np.abs(a - b) / np.abs(b)
+    return float(np.max(np.where(same, 0.0, difference), initial=0.0))
+
+
+def assert_close(ours: object, theirs: object, rtol: float, what: str) -> None:
+    difference = relative_difference(ours, theirs)
+    assert difference <= rtol, f"{what}: relative difference {difference:.3g} > {rtol:g}"
+
+
+def labels(x: object) -> list[str]:
+    return [str(v) for v in np.atleast_1d(x)]
+
+
+# ---------------------------------------------------------------------------
+# Kaplan-Meier
+
+KM_CASES = {
+    "lung_overall": ("lung", "event", None),
+    "lung_sex": ("lung", "event", "sex"),
+    "lung_sex_90": ("lung", "event", "sex"),
+    "veteran_trt": ("veteran", "status", "trt"),
+    "lung_grp3": ("lung", "event", "grp3"),
+}
+
+
+def fit_km(case_id: str, reference: dict, frames: dict) -> KaplanMeier:
+    frame, event, group = KM_CASES[case_id]
+    conf_level = reference["km"][case_id]["conf_level"]
+    return kaplan_meier(
+        frames[frame], duration="time", event=event, group=group, conf_level=conf_level
+    )
+
+
+@pytest.mark.parametrize("case_id", list(KM_CASES))
+def test_kaplan_meier_curve_matches_r(case_id: str, reference: dict, frames: dict) -> None:
+    km = fit_km(case_id, reference, frames)
+    curve = reference["km"][case_id]["curve"]
+    table = km.table
+    assert labels(table["group"]) == labels(curve["group"])
+    for ours, theirs in (
+        ("time", "time"),
+        ("n_risk", "n_risk"),
+        ("n_event", "n_event"),
+        ("n_censor", "n_censor"),
+    ):
+        np.testing.assert_array_equal(table[ours].to_numpy(float), values(curve[theirs]))
+    assert_close(table["survival"], curve["surv"], RTOL_EXACT, "survival")
+    assert_close(table["se_log"], curve["std_err"], RTOL_EXACT, "se_log = R's fit$std.err")
+    assert_close(table["ci_low"], curve["lower"], RTOL_EXACT, "lower")
+    assert_close(table["ci_high"], curve["upper"], RTOL_EXACT, "upper")
+
+
+@pytest.mark.parametrize("case_id", list(KM_CASES))
+def test_kaplan_meier_summary_times_matches_r(case_id: str, reference: dict, frames) -> None:
+    km = fit_km(case_id, reference, frames)
+    summary = reference["km"][case_id]["summary"]
+    at = km.survival_at(summary["times"])
+    assert labels(at["group"]) == labels(summary["group"])
+    for name in ("time", "n_risk", "n_event", "n_censor"):
+        np.testing.assert_array_equal(at[name].to_numpy(float), values(summary[name]), name)
+    assert_close(at["survival"], summary["surv"], RTOL_EXACT, "survival")
+    assert_close(at["se"], summary["std_err"], RTOL_EXACT, "se = R's summary std.err")
+    assert_close(at["ci_low"], summary["lower"], RTOL_EXACT, "lower")
+    assert_close(at["ci_high"], summary["upper"], RTOL_EXACT, "upper")
+
+
+@pytest.mark.parametrize("case_id", list(KM_CASES))
+def test_kaplan_meier_quantiles_and_median_match_r(case_id: str, reference, frames) -> None:
+    km = fit_km(case_id, reference, frames)
+    expected = reference["km"][case_id]["quantile"]
+    q = km.quantile(expected["probs"])
+    assert labels(q["group"]) == labels(expected["group"])
+    assert_close(q["prob"], expected["prob"], 0, "prob")
+    assert_close(q["time"], expected["quantile"], 0, "quantile")
+    assert_close(q["ci_low"], expected["lower"], 0, "lower")
+    assert_close(q["ci_high"], expected["upper"], 0, "upper")
+    printed = reference["km"][case_id]["print"]
+    median = km.median()
+    assert labels(median["group"]) == labels(printed["group"])
+    for ours, theirs in (
+        ("median", "median"),
+        ("ci_low", "lcl"),
+        ("ci_high", "ucl"),
+        ("n", "n"),
+        ("n_events", "events"),
+    ):
+        assert_close(median[ours], printed[theirs], 0, ours)
+
+
+def test_kaplan_meier_matches_statsmodels(lung: pd.DataFrame) -> None:
+    km = kaplan_meier(lung, duration="time", event="event")
+    sf = SurvfuncRight(lung["time"].to_numpy(float), lung["event"].to_numpy())
+    at_events = km.table[km.table["n_event"] > 0]
+    np.testing.assert_allclose(at_events["survival"], sf.surv_prob, rtol=1e-13)
+    np.testing.assert_allclose(at_events["se"], sf.surv_prob_se, rtol=1e-12)
+
+
+def test_kaplan_meier_group_without_events(lung: pd.DataFrame) -> None:
+    km = kaplan_meier(lung, duration="time", event="event", group="grp3")
+    none = km.table[km.table["group"] == "none"]
+    assert (none["survival"] == 1).all() and (none["se"] == 0).all()
+    median = km.median().set_index("group")
+    assert math.isnan(median.loc["none", "median"]) and median.loc["none", "n_events"] == 0
+    assert km.n_missing == 1 and km.n == 227
+
+
+def test_kaplan_meier_result_object(lung: pd.DataFrame) -> None:
+    km = kaplan_meier(lung, duration="time", event="event", group="sex", times=[180, 365])
+    assert km.groups == [1, 2]
+    assert list(km.survival_at()["time"]) == [180.0, 365.0, 180.0, 365.0]
+    frame = km.to_frame()
+    assert list(frame.columns) == [
+        "group", "n", "n_events", "median", "ci_low", "ci_high", "conf_level",
+    ]  # fmt: skip
+    assert frame["n"].tolist() == [138, 90]
+    with pytest.raises(ValueError, match="no times given"):
+        kaplan_meier(lung, duration="time", event="event").survival_at()
+    # a curve that ends at 0: se and the limits are NaN, as in R
+    tiny = pd.DataFrame({"t": [1.0, 2.0], "e": [1, 1]})
+    last = kaplan_meier(tiny, duration="t", event="e").table.iloc[-1]
+    assert last["survival"] == 0 and math.isinf(last["se_log"]) and math.isnan(last["ci_low"])
+
+
+# ---------------------------------------------------------------------------
+# log-rank
+
+LOGRANK_CASES = {
+    "lung_sex": ("lung", "event", "sex", None),
+    "lung_sex_strata_ecog": ("lung", "event", "sex", "ph.ecog"),
+    "veteran_celltype": ("veteran", "status", "celltype", None),
+    "lung_grp3": ("lung", "event", "grp3", None),
+}
+
+
+def fit_logrank(case_id: str, frames: dict) -> LogRank:
+    frame, event, group, strata = LOGRANK_CASES[case_id]
+    return logrank(frames[frame], duration="time", event=event, group=group, strata=strata)
+
+
+@pytest.mark.parametrize("case_id", list(LOGRANK_CASES))
+def test_logrank_matches_r(case_id: str, reference: dict, frames: dict) -> None:
+    expected = reference["logrank"][case_id]
+    result = fit_logrank(case_id, frames)
+    table = result.table
+    assert labels(table["group"]) == labels(expected["group"])
+    np.testing.assert_array_equal(table["n"], values(expected["n"]))
+    np.testing.assert_array_equal(table["observed"], values(expected["observed"]))
+    assert_close(table["expected"], expected["expected"], RTOL_EXACT, "expected")
+    assert_close(table["(O-E)^2/E"], expected["oe2_e"], RTOL_EXACT, "(O-E)^2/E")
+    assert_close(table["(O-E)^2/V"], expected["oe2_v"], RTOL_EXACT, "(O-E)^2/V")
+    assert_close(result.variance.to_numpy(), expected["var"], RTOL_EXACT, "var")
+    assert_close(result.chi2, expected["chisq"], RTOL_EXACT, "chisq")
+    assert result.df == expected["df"]
+    assert_close(result.p_value, expected["p"], RTOL_EXACT, "p")
+
+
+def test_logrank_matches_statsmodels(lung: pd.DataFrame, veteran: pd.DataFrame) -> None:
+    chi2, p = survdiff(lung["time"], lung["event"], lung["sex"])
+    result = logrank(lung, duration="time", event="event", group="sex")
+    assert result.chi2 == pytest.approx(chi2, rel=1e-12)
+    assert result.p_value == pytest.approx(p, rel=1e-12)
+    complete = lung.dropna(subset=["ph.ecog"])
+    chi2, _ = survdiff(
+        complete["time"], complete["event"], complete["sex"], strata=complete["ph.ecog"]
+    )
+    stratified = logrank(lung, duration="time", event="event", group="sex", strata="ph.ecog")
+    assert stratified.chi2 == pytest.approx(chi2, rel=1e-12)
+    assert stratified.n == 227 and stratified.n_missing == 1
+
+
+def test_logrank_group_without_events(frames: dict) -> None:
+    result = fit_logrank("lung_grp3", frames)
+    row = result.table.set_index("group").loc["none"]
+    assert row["observed"] == 0 and row["expected"] > 0  # stays in the test, as in R
+    assert result.df == 2
+    frame = result.to_frame()
+    assert frame.loc[0, "n_events"] == 164 and frame.loc[0, "df"] == 2
+
+
+# ---------------------------------------------------------------------------
+# Cox models
+
+LUNG = {"duration": "time", "event": "event", "covariates": ["age", "sex", "ph.ecog"]}
+VET = {"duration": "time", "event": "status"}
+VET2 = {"duration": "time", "event": "status", "start": "tstart"}
+TIMEVARYING = ["trt", "karno1", "karno2", "karno3"]
+COX_CASES = {
+    "lung_efron": ("lung", LUNG),
+    "lung_breslow": ("lung", {**LUNG, "ties": "breslow"}),
+    "lung_efron_converged": ("lung", LUNG),
+    "veteran_celltype": ("veteran", {**VET, "covariates": ["trt", "celltype", "karno"]}),
+    "veteran_strata": ("veteran", {**VET, "covariates": ["trt", "karno"], "strata": "celltype"}),
+    "rats_f_cluster": ("rats_f", {**VET, "covariates": ["rx"], "cluster": "litter"}),
+    "rats_f_cluster_breslow": (
+        "rats_f",
+        {**VET, "covariates": ["rx"], "cluster": "litter", "ties": "breslow"},
+    ),
+    "rats_all_cluster": ("rats", {**VET, "covariates": ["rx", "sex"], "cluster": "litter"}),
+    "vet2_timevarying": ("vet2", {**VET2, "covariates": TIMEVARYING}),
+    "vet2_constant": ("vet2", {**VET2, "covariates": ["trt", "karno"]}),
+    "vet2_timevarying_breslow": ("vet2", {**VET2, "covariates": TIMEVARYING, "ties": "breslow"}),
+    "vet2_cluster_id": ("vet2", {**VET2, "covariates": TIMEVARYING, "cluster": "id"}),
+}
+
+
+def fit_cox(case_id: str, frames: dict) -> CoxResult:
+    frame, kwargs = COX_CASES[case_id]
+    return cox(frames[frame], **kwargs)
+
+
+def cox_tolerance(case_id: str) -> float:
+    if case_id == "lung_efron_converged":
+        return RTOL_COX_CONVERGED
+    return RTOL_COX.get(case_id, RTOL_COX_DEFAULT)
+
+
+@pytest.mark.parametrize("case_id", list(COX_CASES))
+def test_cox_matches_r(case_id: str, reference: dict, frames: dict) -> None:
+    expected = reference["cox"][case_id]
+    fit = fit_cox(case_id, frames)
+    rtol = cox_tolerance(case_id)
+    co = fit.coefficients
+    assert co["term"].tolist() == labels(expected["terms"])
+    assert fit.ties == expected["ties"]
+    assert (fit.n, fit.n_events) == (expected["n"], expected["nevent"])
+    for ours, theirs in (
+        ("coef", "coef"),
+        ("se", "se"),
+        ("z", "z"),
+        ("p_value", "p"),
+        ("hazard_ratio", "hazard_ratio"),
+        ("hr_low", "hr_low"),
+        ("hr_high", "hr_high"),
+    ):
+        assert_close(co[ours], expected[theirs], rtol, ours)
+    if "robust_se" in expected:
+        assert_close(co["robust_se"], expected["robust_se"], rtol, "robust_se")
+    else:
+        assert "robust_se" not in co.columns
+    assert_close([fit.loglik_null, fit.loglik], expected["loglik"], RTOL_EXACT, "loglik")
+    assert_close(fit.concordance, expected["concordance"], RTOL_EXACT, "concordance")
+    assert_close(fit.concordance_se, expected["concordance_se"], rtol, "se(C)")
+
+
+@pytest.mark.parametrize("case_id", [c for c in COX_CASES if "cluster" not in c])
+def test_cox_zph_matches_r(case_id: str, reference: dict, frames: dict) -> None:
+    expected = reference["cox"][case_id]["zph"]
+    table = fit_cox(case_id, frames).proportional_hazards_test()
+    assert table["term"].tolist() == expected["term"]
+    np.testing.assert_array_equal(table["df"], values(expected["df"]))
+    assert_close(table["chisq"], expected["chisq"], cox_tolerance(case_id), "chisq")
+    assert_close(table["p_value"], expected["p"], cox_tolerance(case_id), "p")
+
+
+def test_cox_split_data_equals_unsplit(veteran: pd.DataFrame, vet2: pd.DataFrame) -> None:
+    split = cox(vet2, **VET2, covariates=["trt", "karno"])
+    whole = cox(veteran, **VET, covariates=["trt", "karno"])
+    for name in ("coef", "se", "p_value"):
+        np.testing.assert_allclose(split.coefficients[name], whole.coefficients[name], rtol=1e-10)
+    assert split.loglik == pytest.approx(whole.loglik, rel=1e-12)
+    assert split.concordance == pytest.approx(whole.concordance, rel=1e-12)
+    np.testing.assert_allclose(
+        split.proportional_hazards_test()["chisq"],
+        whole.proportional_hazards_test()["chisq"],
+        rtol=1e-9,
+    )
+
+
+def test_cox_result_object(lung: pd.DataFrame) -> None:
+    fit = cox(lung, **LUNG)
+    assert fit.n_missing == 1
+    assert list(fit.covariance.index) == ["age", "sex", "ph.ecog"]
+    frame = fit.to_frame()
+    assert frame.shape == (1, 8) and frame.loc[0, "n"] == 227
+    for transform in ("rank", "identity", "log"):
+        table = fit.proportional_hazards_test(transform)
+        assert table["term"].tolist() == ["age", "sex", "ph.ecog", "GLOBAL"]
+    with pytest.raises(ValueError, match="transform must be one of"):
+        fit.proportional_hazards_test("spline")
+    narrow = cox(lung, **LUNG, conf_level=0.9).coefficients
+    assert (narrow["hr_low"] > fit.coefficients["hr_low"]).all()
+
+
+# ---------------------------------------------------------------------------
+# competing risks
+
+AJ_CASES = {"mgus2_overall": None, "mgus2_sex": "sex"}
+
+
+@pytest.mark.parametrize("case_id", list(AJ_CASES))
+def test_cumulative_incidence_matches_r(case_id: str, reference: dict, mgus2) -> None:
+    expected = reference["aj"][case_id]
+    result = cumulative_incidence(
+        mgus2,
+        duration="etime",
+        event="event",
+        causes={1: "pcm", 2: "death"},
+        group=AJ_CASES[case_id],
+    )
+    assert list(pd.unique(result["cause"])) == expected["states"]
+    for state in expected["states"]:
+        part = result[result["cause"] == state]
+        assert labels(part["group"]) == labels(expected["group"])
+        np.testing.assert_array_equal(part["time"], values(expected["time"]))
+        np.testing.assert_array_equal(part["n_risk"], values(expected["n_risk"]))
+        reference_state = expected[state]
+        np.testing.assert_array_equal(part["n_event"], values(reference_state["n_event"]))
+        assert_close(part["incidence"], reference_state["pstate"], RTOL_EXACT, "pstate")
+        assert_close(part["se"], reference_state["std_err"], RTOL_EXACT, "std.err")
+        assert_close(part["ci_low"], reference_state["lower"], RTOL_EXACT, "lower")
+        assert_close(part["ci_high"], reference_state["upper"], RTOL_EXACT, "upper")
+
+
+def test_cumulative_incidence_single_cause_is_one_minus_km(lung: pd.DataFrame) -> None:
+    km = kaplan_meier(lung, duration="time", event="event")
+    ci = cumulative_incidence(lung, duration="time", event="event")
+    np.testing.assert_allclose(ci["incidence"], 1 - km.table["survival"], rtol=1e-12, atol=1e-15)
+    assert ci["cause"].unique().tolist() == ["1"]
+
+
+# ---------------------------------------------------------------------------
+# input checks
+
+
+@pytest.fixture()
+def small() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "t": [5.0, 8, 3, 9, 12, 4, 7, 10, 2, 6],
+            "e": [1, 1, 1, 0, 1, 1, 0, 1, 1, 1],
+            "x": [1.0, 0, 1, 0, 0, 1, 0, 1, 1, 0],
+            "g": list("ababababab"),
+        }
+    )
+
+
+def test_unknown_column(small: pd.DataFrame) -> None:
+    with pytest.raises(KeyError, match=r"'years' not found in data; available columns: t, e"):
+        kaplan_meier(small, duration="years", event="e")
+    with pytest.raises(KeyError, match="'grp'"):
+        logrank(small, duration="t", event="e", group="grp")
+    with pytest.raises(KeyError, match="'z'"):
+        cox(small, duration="t", event="e", covariates=["x", "z"])
+    with pytest.raises(KeyError, match="'hh'"):
+        cox(small, duration="t", event="e", covariates="x", cluster="hh")
+    with pytest.raises(KeyError, match="'cause'"):
+        cumulative_incidence(small, duration="t", event="cause")
+
+
+def test_negative_durations(small: pd.DataFrame) -> None:
+    bad = small.assign(t=small["t"].where(small.index != 3, -1.0))
+    for call in (
+        lambda: kaplan_meier(bad, duration="t", event="e"),
+        lambda: logrank(bad, duration="t", event="e", group="g"),
+        lambda: cox(bad, duration="t", event="e", covariates=["x"]),
+        lambda: cumulative_incidence(bad, duration="t", event="e"),
+    ):
+        with pytest.raises(ValueError, match=r"1 negative value\(s\) \(smallest -1\)"):
+            call()
+    with pytest.raises(ValueError, match="expected numeric times"):
+        kaplan_meier(small.assign(t=small["t"].astype(str)), duration="t", event="e")
+
+
+def test_event_must_be_zero_one(small: pd.DataFrame, lung: pd.DataFrame) -> None:
+    with pytest.raises(ValueError, match=r"coded 1 = event, 0 = censored; found 2\. Recode"):
+        kaplan_meier(lung, duration="time", event="status")
+    with pytest.raises(ValueError, match="found 2"):
+        cox(lung, duration="time", event="status", covariates=["age"])
+    with pytest.raises(ValueError, match="found 2"):
+        logrank(lung, duration="time", event="status", group="sex")
+    with pytest.raises(ValueError, match="expected 1 = event"):
+        kaplan_meier(small.assign(e=list("yynyyynyyy")), duration="t", event="e")
+    # bool events are fine
+    as_bool = kaplan_meier(small.assign(e=small["e"].astype(bool)), duration="t", event="e")
+    pd.testing.assert_frame_equal(as_bool.table, kaplan_meier(small, duration="t", event="e").table)
+
+
+def test_competing_event_codes(small: pd.DataFrame) -> None:
+    data = small.assign(e=[1, 2, 0, 1, 2, 0, 1, 1, 2, 0])
+    with pytest.raises(ValueError, match=r"code\(s\) \[2\] that are not in causes"):
+        cumulative_incidence(data, duration="t", event="e", causes={1: "moved"})
+    with pytest.raises(ValueError, match="0 = censored and 1, 2"):
+        cumulative_incidence(data.assign(e=data["e"] + 0.5), duration="t", event="e")
+    with pytest.raises(ValueError, match="map event codes 1, 2"):
+        cumulative_incidence(data, duration="t", event="e", causes={0: "none", 1: "a", 2: "b"})
+    result = cumulative_incidence(data, duration="t", event="e", causes={1: "moved", 2: "left"})
+    last = result.groupby("cause")["incidence"].last()
+    km = kaplan_meier(data.assign(any=data["e"] > 0), duration="t", event="any")
+    assert last.sum() == pytest.approx(1 - km.table["survival"].iloc[-1], rel=1e-12)
+
+
+def test_cox_input_checks(small: pd.DataFrame) -> None:
+    with pytest.raises(ValueError, match="ties must be one of efron, breslow"):
+        cox(small, duration="t", event="e", covariates=["x"], ties="exact")
+    with pytest.raises(ValueError, match="collinear"):
+        cox(small.assign(x2=2 * small["x"]), duration="t", event="e", covariates=["x", "x2"])
+    with pytest.raises(ValueError, match="single level"):
+        cox(small.assign(c="a"), duration="t", event="e", covariates=["x", "c"])
+    with pytest.raises(ValueError, match="carry no information"):
+        within = small.assign(s=small["x"])  # x is constant within each stratum
+        cox(within, duration="t", event="e", covariates=["x"], strata="s")
+    separated = pd.DataFrame({"t": [1.0, 2, 3, 4, 5, 6], "e": 1, "x": [1.0, 1, 1, 0, 0, 0]})
+    with pytest.raises(ValueError, match="coefficient runs off to infinity"):
+        cox(separated, duration="t", event="e", covariates=["x"])
+    with pytest.raises(ValueError, match="no events"):
+        cox(small.assign(e=0), duration="t", event="e", covariates=["x"])
+    with pytest.raises(ValueError, match=r"start >= stop"):
+        cox(small.assign(s=small["t"]), duration="t", event="e", covariates=["x"], start="s")
+    with pytest.raises(ValueError, match="covariates is empty"):
+        cox(small, duration="t", event="e", covariates=[])
+    with pytest.raises(ValueError, match="conf_level"):
+        cox(small, duration="t", event="e", covariates=["x"], conf_level=95)
+    with pytest.raises(TypeError, match="DataFrame"):
+        cox(small.to_dict(), duration="t", event="e", covariates=["x"])
+
+
+def test_logrank_needs_two_groups(small: pd.DataFrame) -> None:
+    with pytest.raises(ValueError, match="at least two"):
+        logrank(small.assign(g="a"), duration="t", event="e", group="g")
+
+
+def test_missing_values_are_left_out(small: pd.DataFrame) -> None:
+    gappy = small.astype({"x": float}).copy()
+    gappy.loc[0, "x"] = np.nan
+    fit = cox(gappy, duration="t", event="e", covariates=["x"])
+    again = cox(small.iloc[1:], duration="t", event="e", covariates=["x"])
+    assert fit.n == 9 and fit.n_missing == 1
+    np.testing.assert_allclose(fit.coefficients["coef"], again.coefficients["coef"], rtol=1e-12)
