@@ -52,6 +52,11 @@ def test_ordinary_text_is_kept(text):
     assert redact_text(text) == text
 
 
+def test_redaction_keeps_the_text_around():
+    assert redact_text("Wohne Hauptstraße 12 und komme gern") == "Wohne [entfernt] und komme gern"
+    assert redact_text("Treffpunkt Marktplatz 3a in Olpe") == "Treffpunkt [entfernt] in Olpe"
+
+
 def test_missing_passes_through():
     assert redact_text(None) is None
 

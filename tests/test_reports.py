@@ -8,18 +8,39 @@ from pathlib import Path
 
 import pytest
 
-from welcome_eval.config import demo_data_dir
+from welcome_eval.config import demo_data_dir, notebooks_dir
 from welcome_eval.reports import BuildError, build
 from welcome_eval.synth import PLANTED_PERSONAL_DATA
+from welcome_eval.synth_newcomers import PLANTED_PERSONAL_DATA as PLANTED_NEWCOMER_DATA
 from welcome_eval.wave import find_manifests
 
-SECTIONS = [
-    "Wer hat geantwortet?",
-    "Zufriedenheit mit den Bausteinen der Qualitätsoffensive",
-    "Veränderung gegenüber der Vorwelle",
-    "Weiterempfehlung",
-    "Ideen zur Weiterentwicklung",
-    "Datengrundlage und Datenqualität",
+SECTIONS = {
+    "kommunen": [
+        "Wer hat geantwortet?",
+        "Zufriedenheit mit den Bausteinen der Qualitätsoffensive",
+        "Veränderung gegenüber der Vorwelle",
+        "Weiterempfehlung",
+        "Ideen zur Weiterentwicklung",
+        "Datengrundlage und Datenqualität",
+    ],
+    "neubuerger": [
+        "Das Wichtigste in Kürze",
+        "Wer hat geantwortet?",
+        "Gewichtung",
+        "Willkommensangebote",
+        "Zufriedenheit mit den Lebensbereichen",
+        "Willkommensgefühl und Bleibeabsicht",
+        "Was die Bleibeabsicht erklärt",
+        "Wichtigkeit und Zufriedenheit",
+        "Veränderung gegenüber der Vorwelle",
+        "Anmerkungen der Neuzugezogenen",
+        "Datengrundlage und Datenqualität",
+    ],
+}
+TITLES = {"kommunen": "Kommunenbefragung", "neubuerger": "Neubürgerbefragung"}
+REPORTS = [
+    *[("kommunen", w) for w in ("2018", "2019", "2021")],
+    *[("neubuerger", w) for w in ("2021", "2023")],
 ]
 
 
@@ -30,24 +51,35 @@ def built(tmp_path_factory):
     return result
 
 
-def test_every_wave_has_a_report_and_the_index_links_them(built):
-    waves = [p.parent.name for p in find_manifests(demo_data_dir(), "kommunen")]
-    assert waves == ["2018", "2019", "2021"]
-    assert [p.relative_to(built.out_dir).as_posix() for p in built.reports] == [
-        f"kommunen/{w}/bericht.html" for w in waves
+def _reported() -> list[str]:
+    """Every demo wave of a survey that has a report notebook."""
+    return [
+        f"{p.parent.parent.name}/{p.parent.name}/bericht.html"
+        for p in find_manifests(demo_data_dir())
+        if (notebooks_dir() / f"{p.parent.parent.name}_welle.ipynb").is_file()
     ]
+
+
+def test_every_wave_has_a_report_and_the_index_links_them(built):
+    for survey in TITLES:
+        waves = [p.parent.name for p in find_manifests(demo_data_dir(), survey)]
+        assert waves == [w for s, w in REPORTS if s == survey]
+    expected = _reported()
+    assert {f"{s}/{w}/bericht.html" for s, w in REPORTS} <= set(expected)
+    assert [p.relative_to(built.out_dir).as_posix() for p in built.reports] == expected
     index = built.index.read_text(encoding="utf-8")
-    for wave in waves:
-        assert f'href="kommunen/{wave}/bericht.html"' in index
+    for survey, wave in REPORTS:
+        assert f'href="{survey}/{wave}/bericht.html"' in index
     assert "Demodaten" in index
+    assert "Neubürgerbefragung „Willkommen in Südwestfalen“" in index
 
 
-@pytest.mark.parametrize("wave", ["2018", "2019", "2021"])
-def test_report_sections_figures_and_footer(built, wave):
-    html = (built.out_dir / "kommunen" / wave / "bericht.html").read_text(encoding="utf-8")
+@pytest.mark.parametrize(("survey", "wave"), REPORTS)
+def test_report_sections_figures_and_footer(built, survey, wave):
+    html = (built.out_dir / survey / wave / "bericht.html").read_text(encoding="utf-8")
     assert '<html lang="de">' in html
-    assert f"Kommunenbefragung {wave}" in html
-    for section in SECTIONS:
+    assert f"{TITLES[survey]} {wave}" in html
+    for section in SECTIONS[survey]:
         assert section in html, section
     assert "Demodaten" in html
     images = re.findall(r"<img [^>]*>", html)
@@ -59,7 +91,7 @@ def test_report_sections_figures_and_footer(built, wave):
     # Footer: version, input hashes, build date.
     assert "welcome_eval 0.1.0" in html and re.search(r"Erstellt am \d\d\.\d\d\.\d{4}", html)
     manifest_sha = re.search(
-        r"sha256: (\w+)", (demo_data_dir() / "kommunen" / wave / "manifest.yaml").read_text()
+        r"sha256: (\w+)", (demo_data_dir() / survey / wave / "manifest.yaml").read_text()
     ).group(1)
     assert manifest_sha in html
     # No code, no tracebacks, no Python reprs.
@@ -71,10 +103,15 @@ def test_first_wave_says_there_is_no_comparison_and_later_ones_compare(built):
     later = (built.out_dir / "kommunen" / "2021" / "bericht.html").read_text(encoding="utf-8")
     assert "erste Welle" in first
     assert "Mittelwert 2019" in later and "Mittelwert 2021" in later
+    first = (built.out_dir / "neubuerger" / "2021" / "bericht.html").read_text(encoding="utf-8")
+    later = (built.out_dir / "neubuerger" / "2023" / "bericht.html").read_text(encoding="utf-8")
+    assert "erste Welle" in first
+    assert "Kalibrierte Anteile 2021 und 2023 im Vergleich" in later
 
 
-def test_german_number_format(built):
-    html = (built.out_dir / "kommunen" / "2021" / "bericht.html").read_text(encoding="utf-8")
+@pytest.mark.parametrize("report", ["kommunen/2021", "neubuerger/2023"])
+def test_german_number_format(built, report):
+    html = (built.out_dir / report / "bericht.html").read_text(encoding="utf-8")
     assert re.search(r"\d,\d\d</td>", html)  # decimal comma in tables
     assert re.search(r"\d\u202f%", html)  # "45 %" with a narrow no-break space
     assert not re.search(r"<td class=num>\d+\.\d+</td>", html)  # no decimal points
@@ -86,7 +123,7 @@ def test_no_outside_requests_and_no_personal_data(built):
             text = path.read_text(encoding="utf-8")
             assert "http://" not in text and "https://" not in text, path
             assert "<script" not in text, path
-            for secret in PLANTED_PERSONAL_DATA:
+            for secret in (*PLANTED_PERSONAL_DATA, *PLANTED_NEWCOMER_DATA):
                 assert secret not in text, (path, secret)
 
 
@@ -109,10 +146,8 @@ def test_only_reports_and_index_are_published(built):
     files = sorted(
         p.relative_to(built.out_dir).as_posix() for p in built.out_dir.rglob("*") if not p.is_dir()
     )
-    assert files == [
-        "index.html",
-        *[f"kommunen/{w}/bericht.html" for w in ("2018", "2019", "2021")],
-    ]
+    assert files == sorted(["index.html", *_reported()])
+    assert {f"{s}/{w}/bericht.html" for s, w in REPORTS} <= set(files)
 
 
 def test_same_inputs_give_byte_identical_reports(built, tmp_path):

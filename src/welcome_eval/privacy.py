@@ -70,7 +70,7 @@ _PHONE = re.compile(
 )
 _STREET = re.compile(
     r"\b[A-ZÄÖÜ][\wäöüß.-]*(?:straße|strasse|str\.|weg|gasse|platz|allee|ring|damm|ufer)"
-    r"\s+\d+\s?[a-z]?\b",
+    r"\s+\d+(?:\s?[a-z]\b)?",
     re.UNICODE,
 )
 

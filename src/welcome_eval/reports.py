@@ -30,6 +30,7 @@ from welcome_eval.codebook import Codebook
 from welcome_eval.config import data_dir as default_data_dir
 from welcome_eval.config import notebooks_dir
 from welcome_eval.german_format import date as german_date
+from welcome_eval.german_format import integer as german_integer
 from welcome_eval.wave import Manifest, Wave, find_manifests, read_wave
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -196,7 +197,7 @@ def _render_index(jobs: list[ReportJob]) -> str:
                 "title": m.title,
                 "href": job.relative_path.as_posix(),
                 "fieldwork": f"{german_date(m.fieldwork_start)} – {german_date(m.fieldwork_end)}",
-                "respondents": len(job.wave.data),
+                "respondents": german_integer(len(job.wave.data)),
                 "municipalities": job.wave.data[job.wave.codebook.municipality].nunique()
                 if job.wave.codebook.municipality
                 else "–",

@@ -718,7 +718,9 @@ def _check_rules(
         needs_context = any(f"@{k}" in rule.expression for k in context)
         if needs_context and not fieldwork:
             issues.add_file(
-                None, None, "rule_skipped",
+                None,
+                None,
+                "rule_skipped",
                 f"rule {rule.id!r} needs the manifest's fieldwork dates, which are missing",
             )
             continue
