@@ -385,3 +385,17 @@ def test_trend_table_stacks_mean_ci_per_wave():
     pd.testing.assert_frame_equal(table.drop(columns="wave"), expected)
     with pytest.raises(ValueError, match="at least one wave"):
         trend_table({}, ["x"])
+
+
+def test_weighted_nps_equals_nps_of_replicated_answers():
+    values = pd.Series([10.0, 9.0, 8.0, 3.0, 6.0, np.nan])
+    weighted = stats.nps(values, weights=pd.Series([2.0, 1.0, 1.0, 3.0, 1.0, 5.0]))
+    replicated = stats.nps(pd.Series([10.0, 10.0, 9.0, 8.0, 3.0, 3.0, 3.0, 6.0]))
+    for column in ("promoters", "passives", "detractors", "nps"):
+        assert weighted[column].item() == pytest.approx(replicated[column].item(), rel=1e-12)
+    # Kish: n_eff = 8² / 16 = 4 for the five valid answers.
+    p_p, p_d = weighted["promoters"].item(), weighted["detractors"].item()
+    expected_se = 100 * np.sqrt((p_p + p_d - (p_p - p_d) ** 2) / 4)
+    assert weighted["se"].item() == pytest.approx(expected_se, rel=1e-12)
+    with pytest.raises(ValueError, match="positive"):
+        stats.nps(values, weights=pd.Series([1.0, -1.0, 1.0, 1.0, 1.0, 1.0]))

@@ -571,7 +571,9 @@ def _weighted_mean_ci(
 # net promoter score
 
 
-def nps(values: pd.Series, *, conf_level: float = 0.95) -> pd.DataFrame:
+def nps(
+    values: pd.Series, *, conf_level: float = 0.95, weights: pd.Series | None = None
+) -> pd.DataFrame:
     r"""Net promoter score of a 0–10 recommendation question, with a normal interval.
 
     Answers 9–10 are promoters, 7–8 passives, 0–6 detractors. With the shares
@@ -592,6 +594,12 @@ def nps(values: pd.Series, *, conf_level: float = 0.95) -> pd.DataFrame:
         Answers on the 0–10 scale (whole numbers); ``NaN`` is left out.
     conf_level : float, default 0.95
         Confidence level of the interval.
+    weights : pandas.Series, optional
+        Weights aligned with ``values``. The shares are then weighted and the
+        SE uses Kish's effective sample size
+        :math:`n_\text{eff} = (\sum w)^2 / \sum w^2` in place of *n*: a
+        descriptive interval; for design-based errors use
+        :class:`welcome_eval.survey.Design` with 0/1 promoter and detractor columns.
 
     Returns
     -------
@@ -616,6 +624,9 @@ def nps(values: pd.Series, *, conf_level: float = 0.95) -> pd.DataFrame:
     --------
     >>> nps(pd.Series([10, 9, 8, 3]))[["n", "nps"]].iloc[0].tolist()
     [4.0, 25.0]
+    >>> weighted = nps(pd.Series([10, 9, 8, 3]), weights=pd.Series([1.0, 1.0, 1.0, 3.0]))
+    >>> round(weighted["nps"].item(), 6)
+    -16.666667
     """
     _check_conf_level(conf_level)
     if isinstance(values, pd.DataFrame):
@@ -633,15 +644,23 @@ def nps(values: pd.Series, *, conf_level: float = 0.95) -> pd.DataFrame:
             "Turn missing codes (e.g. -99) into NaN first."
         )
     n = len(valid)
+    if weights is None:
+        w = np.ones(n)
+    else:
+        w = pd.Series(weights).reindex(valid.index).to_numpy(dtype=float)
+        if np.isnan(w).any() or (w <= 0).any() or not np.isfinite(w).all():
+            raise ValueError("weights must be positive and finite for every valid answer")
     if n == 0:
         promoters = passives = detractors = score = se = low = high = np.nan
     else:
-        promoters = float((valid >= 9).mean())
-        passives = float(((valid >= 7) & (valid <= 8)).mean())
-        detractors = float((valid <= 6).mean())
+        total = w.sum()
+        promoters = float(w[(valid >= 9).to_numpy()].sum() / total)
+        passives = float(w[((valid >= 7) & (valid <= 8)).to_numpy()].sum() / total)
+        detractors = float(w[(valid <= 6).to_numpy()].sum() / total)
         score = 100 * (promoters - detractors)
         variance = promoters + detractors - (promoters - detractors) ** 2
-        se = 100 * math.sqrt(max(variance, 0.0) / n)
+        size = n if weights is None else _kish_n_eff(w)
+        se = 100 * math.sqrt(max(variance, 0.0) / size)
         z = _sps.norm.ppf((1 + conf_level) / 2)
         low, high = score - z * se, score + z * se
     return pd.DataFrame(
