@@ -34,12 +34,10 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import yaml
 
 from welcome_eval.codebook import Codebook, Item
 from welcome_eval.municipalities import municipalities
-from welcome_eval.wave import sha256_of
-from welcome_eval.writers import csv_bytes, sav_bytes, xlsx_bytes
+from welcome_eval.writers import write_export
 
 SURVEY = "kommunen"
 
@@ -464,39 +462,16 @@ def write_kommunen_demo(out_dir: str | Path, seed: int = 2018) -> list[Path]:
     for wave in WAVES:
         frame, meta = kommunen_wave(wave, seed)
         spec = _WAVES[wave]
-        wave_dir = Path(out_dir) / SURVEY / wave
-        wave_dir.mkdir(parents=True, exist_ok=True)
-        file_path = wave_dir / f"{SURVEY}_{wave}.{spec.file_format}"
-        if spec.file_format == "csv":
-            file_path.write_bytes(csv_bytes(frame, codebook))
-        elif spec.file_format == "xlsx":
-            file_path.write_bytes(xlsx_bytes(frame, codebook, timestamp=spec.fieldwork_end))
-        else:
-            file_path.write_bytes(
-                sav_bytes(frame, codebook, title=meta["title"], timestamp=spec.fieldwork_end)
-            )
-        manifest: dict[str, Any] = {
-            "survey": SURVEY,
-            "wave": wave,
-            "title": meta["title"],
-            "fieldwork": {"start": spec.fieldwork_start, "end": spec.fieldwork_end},
-            "file": file_path.name,
-            "format": spec.file_format,
-        }
-        if spec.file_format == "csv":
-            manifest["encoding"] = "cp1252"
-            manifest["delimiter"] = ";"
-        manifest.update(
-            {
-                "sha256": sha256_of(file_path),
-                "demo": True,
-                "codebook_version": codebook.version,
-                "generator": {"seed": seed, "module": __name__},
-            }
+        manifest_path = write_export(
+            frame,
+            codebook,
+            Path(out_dir) / SURVEY / wave,
+            wave=wave,
+            title=meta["title"],
+            fieldwork=(spec.fieldwork_start, spec.fieldwork_end),
+            fmt=spec.file_format,
+            generator={"seed": seed, "module": __name__},
         )
-        manifest_path = wave_dir / "manifest.yaml"
-        text = yaml.safe_dump(manifest, sort_keys=False, allow_unicode=True)
-        manifest_path.write_bytes(text.encode("utf-8"))
         manifests.append(manifest_path)
     return manifests
 

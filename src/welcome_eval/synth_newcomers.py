@@ -81,13 +81,11 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import yaml
 
 from welcome_eval.codebook import Codebook
 from welcome_eval.municipalities import DISTRICTS, municipalities
 from welcome_eval.newcomers import MARGIN_COLUMNS, MARGINS_FILE
-from welcome_eval.wave import sha256_of
-from welcome_eval.writers import csv_bytes, sav_bytes
+from welcome_eval.writers import write_export
 
 SURVEY = "neubuerger"
 #: File with the true population values of the demo data, relative to ``<data_dir>/neubuerger``.
@@ -770,37 +768,17 @@ def write_newcomer_demo(out_dir: str | Path, seed: int = 2018) -> list[Path]:
     for wave in WAVES:
         frame, meta = newcomer_wave(wave, seed)
         spec = _WAVES[wave]
-        wave_dir = root / wave
-        wave_dir.mkdir(parents=True, exist_ok=True)
-        file_path = wave_dir / f"{SURVEY}_{wave}.{spec.file_format}"
-        if spec.file_format == "csv":
-            # SoSci Survey writes UTF-8 with a byte order mark, so that Excel shows umlauts.
-            file_path.write_bytes(csv_bytes(frame, codebook, encoding="utf-8-sig", delimiter=";"))
-        else:
-            file_path.write_bytes(
-                sav_bytes(frame, codebook, title=meta["title"], timestamp=spec.fieldwork_end)
-            )
-        manifest: dict[str, Any] = {
-            "survey": SURVEY,
-            "wave": wave,
-            "title": meta["title"],
-            "fieldwork": {"start": spec.fieldwork_start, "end": spec.fieldwork_end},
-            "file": file_path.name,
-            "format": spec.file_format,
-        }
-        if spec.file_format == "csv":
-            manifest["encoding"] = "utf-8-sig"
-            manifest["delimiter"] = ";"
-        manifest.update(
-            {
-                "sha256": sha256_of(file_path),
-                "demo": True,
-                "codebook_version": codebook.version,
-                "generator": {"seed": seed, "module": __name__},
-            }
+        # SoSci Survey writes UTF-8 with a byte order mark, so that Excel shows umlauts.
+        manifest_path = write_export(
+            frame,
+            codebook,
+            root / wave,
+            wave=wave,
+            title=meta["title"],
+            fieldwork=(spec.fieldwork_start, spec.fieldwork_end),
+            fmt=spec.file_format,
+            encoding="utf-8-sig",
+            generator={"seed": seed, "module": __name__},
         )
-        manifest_path = wave_dir / "manifest.yaml"
-        dumped = yaml.safe_dump(manifest, sort_keys=False, allow_unicode=True)
-        manifest_path.write_bytes(dumped.encode("utf-8"))
         paths.append(manifest_path)
     return paths

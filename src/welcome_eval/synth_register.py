@@ -90,13 +90,11 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import yaml
 
 from welcome_eval.codebook import Codebook
 from welcome_eval.municipalities import municipalities
 from welcome_eval.synth import participation
-from welcome_eval.wave import sha256_of
-from welcome_eval.writers import csv_bytes
+from welcome_eval.writers import write_export
 
 SURVEY = "register"
 WAVE = "2025"
@@ -546,33 +544,22 @@ def write_register_demo(
     """
     codebook = Codebook.for_survey(SURVEY)
     frame = register_extract(seed, scale=scale)
-    wave_dir = Path(out_dir) / SURVEY / WAVE
-    wave_dir.mkdir(parents=True, exist_ok=True)
-    file_path = wave_dir / f"{SURVEY}_{WAVE}.csv"
-    file_path.write_bytes(csv_bytes(frame, codebook, encoding="utf-8", delimiter=";"))
-    manifest: dict[str, Any] = {
-        "survey": SURVEY,
-        "wave": WAVE,
-        "title": (
+    return write_export(
+        frame,
+        codebook,
+        Path(out_dir) / SURVEY / WAVE,
+        wave=WAVE,
+        title=(
             f"Melderegisterauszug {WAVE} (Zuzüge seit {WINDOW_START:%d.%m.%Y}, "
             f"Stichtag {EXTRACT_DATE:%d.%m.%Y})"
         ),
-        "fieldwork": {"start": WINDOW_START, "end": EXTRACT_DATE},
-        "file": file_path.name,
-        "format": "csv",
-        "encoding": "utf-8",
-        "delimiter": ";",
-        "sha256": sha256_of(file_path),
-        "demo": True,
-        "codebook_version": codebook.version,
-        "generator": {
+        fieldwork=(WINDOW_START, EXTRACT_DATE),
+        fmt="csv",
+        encoding="utf-8",
+        generator={
             "seed": seed,
             "module": __name__,
             "scale": scale,
             "effect": PLANTED_HAZARD_RATIO,
         },
-    }
-    manifest_path = wave_dir / "manifest.yaml"
-    text = yaml.safe_dump(manifest, sort_keys=False, allow_unicode=True)
-    manifest_path.write_bytes(text.encode("utf-8"))
-    return manifest_path
+    )

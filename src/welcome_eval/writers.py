@@ -222,3 +222,62 @@ def sav_bytes(frame: pd.DataFrame, codebook: Codebook, *, title: str, timestamp:
     date = f"{timestamp.day:02d} {_MONTHS[timestamp.month - 1]} {timestamp:%y}"
     raw[92:109] = (date + "00:00:00").encode("ascii")
     return bytes(raw)
+
+
+def write_export(
+    frame: pd.DataFrame,
+    codebook: Codebook,
+    directory: str | Path,
+    *,
+    wave: str,
+    title: str,
+    fieldwork: tuple[dt.date, dt.date],
+    fmt: str,
+    encoding: str = "cp1252",
+    delimiter: str = ";",
+    generator: dict | None = None,
+) -> Path:
+    """Write a wave as a raw export (``<survey>_<wave>.<fmt>``) plus its ``manifest.yaml``.
+
+    The manifest records survey, wave, title, fieldwork, file, format (and for
+    CSV encoding and delimiter), the file's sha256, ``demo: true``, the codebook
+    version and ``generator`` (what made the file). Returns the manifest path.
+    """
+    import yaml
+
+    from welcome_eval.wave import sha256_of
+
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / f"{codebook.survey}_{wave}.{fmt}"
+    if fmt == "csv":
+        content = csv_bytes(frame, codebook, encoding=encoding, delimiter=delimiter)
+    elif fmt == "xlsx":
+        content = xlsx_bytes(frame, codebook, timestamp=fieldwork[1])
+    elif fmt == "sav":
+        content = sav_bytes(frame, codebook, title=title, timestamp=fieldwork[1])
+    else:
+        raise ValueError(f"format {fmt!r} is not one of csv, xlsx, sav")
+    path.write_bytes(content)
+    manifest: dict = {
+        "survey": codebook.survey,
+        "wave": wave,
+        "title": title,
+        "fieldwork": {"start": fieldwork[0], "end": fieldwork[1]},
+        "file": path.name,
+        "format": fmt,
+    }
+    if fmt == "csv":
+        manifest.update({"encoding": encoding, "delimiter": delimiter})
+    manifest.update(
+        {
+            "sha256": sha256_of(path),
+            "demo": True,
+            "codebook_version": codebook.version,
+            "generator": generator or {},
+        }
+    )
+    manifest_path = directory / "manifest.yaml"
+    text = yaml.safe_dump(manifest, sort_keys=False, allow_unicode=True)
+    manifest_path.write_bytes(text.encode("utf-8"))
+    return manifest_path
