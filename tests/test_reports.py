@@ -36,11 +36,24 @@ SECTIONS = {
         "Anmerkungen der Neuzugezogenen",
         "Datengrundlage und Datenqualität",
     ],
+    "register": [
+        "Wer ist im Auszug?",
+        "Wie lange bleiben Neubürgerinnen und Neubürger?",
+        "Wohin ziehen sie?",
+        "Wirkt die Qualitätsoffensive?",
+        "Hazard Ratio",
+        "Goodman-Bacon",
+    ],
 }
-TITLES = {"kommunen": "Kommunenbefragung", "neubuerger": "Neubürgerbefragung"}
+TITLES = {
+    "kommunen": "Kommunenbefragung",
+    "neubuerger": "Neubürgerbefragung",
+    "register": "Melderegisterauszug",
+}
 REPORTS = [
     *[("kommunen", w) for w in ("2018", "2019", "2021")],
     *[("neubuerger", w) for w in ("2021", "2023")],
+    ("register", "2025"),
 ]
 
 

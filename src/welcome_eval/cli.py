@@ -16,7 +16,7 @@ def _build(args: argparse.Namespace) -> int:
     from welcome_eval.reports import BuildError, build
 
     try:
-        result = build(args.data, args.out, progress=not args.quiet)
+        result = build(args.data, args.out, progress=not args.quiet, jobs=args.jobs)
     except BuildError as exc:
         print(f"Fehler / error: {exc}", file=sys.stderr)
         print("Die zuletzt veröffentlichten Berichte bleiben unverändert.", file=sys.stderr)
@@ -89,6 +89,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     build.add_argument("--out", type=Path, default=Path("reports"), help="output directory")
     build.add_argument("--quiet", action="store_true", help="no progress bar")
+    build.add_argument(
+        "--jobs", type=int, default=None, help="reports built at once (default: CPU cores)"
+    )
     build.set_defaults(run=_build)
 
     validate = commands.add_parser(

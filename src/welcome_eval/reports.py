@@ -17,6 +17,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -212,11 +213,34 @@ def _render_index(jobs: list[ReportJob]) -> str:
     )
 
 
+def _build_one(job: ReportJob, staging: Path) -> None:
+    parameters = {
+        "manifest": str(job.manifest.path),
+        "previous_manifests": [str(m.path) for m in job.previous],
+    }
+    target = staging / job.relative_path
+    target.parent.mkdir(parents=True, exist_ok=True)
+    notebook = execute_notebook(job.notebook, parameters, cwd=target.parent)
+    depth = len(job.relative_path.parts) - 1
+    html = render_html(
+        notebook,
+        title=job.manifest.title,
+        demo=job.manifest.demo,
+        inputs=[
+            (m.file.name, job.wave.provenance["sha256"] if m is job.manifest else _sha(m))
+            for m in [*job.previous, job.manifest]
+        ],
+        index_href="../" * depth + "index.html",
+    )
+    target.write_text(html, encoding="utf-8")
+
+
 def build(
     data_dir: str | Path | None = None,
     out_dir: str | Path = "reports",
     *,
     progress: bool = True,
+    jobs: int | None = None,
 ) -> BuildResult:
     """Build every report and the index into ``out_dir``, replacing it atomically.
 
@@ -229,40 +253,36 @@ def build(
         Where the published reports live; built next to it and swapped in.
     progress
         Show a progress bar on standard error.
+    jobs
+        Reports executed at the same time, each in its own kernel (default:
+        the number of CPU cores, at most 4). The output does not depend on it.
     """
     started = time.perf_counter()
     out_dir = Path(out_dir).resolve()
-    jobs = plan(data_dir)
+    planned = plan(data_dir)
+    workers = max(1, jobs or min(4, os.cpu_count() or 1))
     staging = out_dir.with_name(out_dir.name + ".building")
     if staging.exists():
         shutil.rmtree(staging)
     staging.mkdir(parents=True)
-    reports: list[Path] = []
     try:
-        bar = tqdm(jobs, desc="Berichte", unit="Bericht", disable=not progress, file=sys.stderr)
-        for job in bar:
-            bar.set_postfix_str(f"{job.manifest.survey} {job.manifest.wave}")
-            parameters = {
-                "manifest": str(job.manifest.path),
-                "previous_manifests": [str(m.path) for m in job.previous],
-            }
-            target = staging / job.relative_path
-            target.parent.mkdir(parents=True, exist_ok=True)
-            notebook = execute_notebook(job.notebook, parameters, cwd=target.parent)
-            depth = len(job.relative_path.parts) - 1
-            html = render_html(
-                notebook,
-                title=job.manifest.title,
-                demo=job.manifest.demo,
-                inputs=[
-                    (m.file.name, job.wave.provenance["sha256"] if m is job.manifest else _sha(m))
-                    for m in [*job.previous, job.manifest]
-                ],
-                index_href="../" * depth + "index.html",
-            )
-            target.write_text(html, encoding="utf-8")
-            reports.append(out_dir / job.relative_path)
-        (staging / "index.html").write_text(_render_index(jobs), encoding="utf-8")
+        bar = tqdm(
+            total=len(planned),
+            desc="Berichte",
+            unit="Bericht",
+            disable=not progress,
+            file=sys.stderr,
+        )
+        # Kernels are separate processes: threads only wait for them and render.
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            running = {pool.submit(_build_one, job, staging): job for job in planned}
+            for done in as_completed(running):
+                done.result()
+                job = running[done]
+                bar.set_postfix_str(f"{job.manifest.survey} {job.manifest.wave}")
+                bar.update()
+        bar.close()
+        (staging / "index.html").write_text(_render_index(planned), encoding="utf-8")
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
@@ -270,7 +290,7 @@ def build(
     return BuildResult(
         out_dir=out_dir,
         index=out_dir / "index.html",
-        reports=reports,
+        reports=[out_dir / job.relative_path for job in planned],
         seconds=time.perf_counter() - started,
     )
 

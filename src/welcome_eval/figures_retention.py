@@ -1,0 +1,211 @@
+"""Report figures for the retention analysis: arrivals, retention curves, event study.
+
+Companions of :mod:`welcome_eval.retention` and :mod:`welcome_eval.programme_effect`,
+in the style of :mod:`welcome_eval.figures`: each function takes a tidy table plus
+column names, draws into ``ax`` (a new, suitably sized figure if ``ax`` is None) and
+returns the :class:`~matplotlib.axes.Axes`. Axis labels are German, numbers German
+(``45 %``), colours from seaborn's colour-blind-safe ``colorblind`` palette; importing
+the module changes no global matplotlib state.
+
+Examples
+--------
+>>> table = pd.DataFrame({"group": ["a", "a", "b", "b"], "time": [0.0, 2.0, 0.0, 2.0],
+...                       "survival": [1.0, 0.8, 1.0, 0.6]})
+>>> ax = retention_curves(table)
+>>> ax.get_xlabel()
+'Jahre seit dem Zuzug'
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import seaborn as sns
+from matplotlib.axes import Axes
+
+from welcome_eval.figures import GermanFormatter, _check_columns, _legend_below, _new_axes
+
+__all__ = ["arrivals_plot", "event_study_plot", "retention_curves"]
+
+#: Colour of estimates flagged as unreliable.
+UNRELIABLE_COLOR = "#9a9a9a"
+
+
+def _palette(n: int) -> list:
+    return sns.color_palette("colorblind", n)
+
+
+def arrivals_plot(
+    table: pd.DataFrame,
+    *,
+    x: str = "year",
+    y: str = "n",
+    hue: str = "district",
+    ax: Axes | None = None,
+    ylabel: str = "Zugezogene Personen",
+) -> Axes:
+    """Stacked bars: newcomers per year, split by ``hue`` (e.g. district).
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"year": [2020, 2020, 2021], "district": ["A", "B", "A"],
+    ...                   "n": [5, 3, 4]})
+    >>> len(arrivals_plot(t).patches)
+    4
+    """
+    _check_columns(table, [x, y, hue], "table")
+    wide = table.pivot_table(index=x, columns=hue, values=y, aggfunc="sum", fill_value=0)
+    if ax is None:
+        ax = _new_axes(9, 4.2)
+    bottom = np.zeros(len(wide))
+    positions = np.arange(len(wide))
+    for color, column in zip(_palette(wide.shape[1]), wide.columns, strict=True):
+        values = wide[column].to_numpy(dtype=float)
+        ax.bar(positions, values, bottom=bottom, color=color, label=str(column), width=0.8)
+        bottom += values
+    ax.set_xticks(positions, [str(v) for v in wide.index], rotation=0)
+    ax.tick_params(axis="x", labelsize=9)
+    ax.yaxis.set_major_formatter(GermanFormatter())
+    ax.set_xlabel("Jahr des Zuzugs")
+    ax.set_ylabel(ylabel)
+    ax.grid(axis="x", visible=False)
+    _legend_below(ax, ncol=min(wide.shape[1], 5), offset_points=30)
+    return ax
+
+
+def retention_curves(
+    table: pd.DataFrame,
+    *,
+    x: str = "time",
+    y: str = "survival",
+    hue: str | None = "group",
+    low: str | None = None,
+    high: str | None = None,
+    ax: Axes | None = None,
+    xlabel: str = "Jahre seit dem Zuzug",
+    ylabel: str = "Anteil noch da",
+    max_time: float | None = None,
+    legend: bool = True,
+) -> Axes:
+    """Step curves (Kaplan–Meier, cumulative incidence) with optional interval bands.
+
+    ``table`` has one row per curve (``hue``) and time, as
+    :meth:`welcome_eval.retention.KaplanMeier.to_frame` or
+    :func:`welcome_eval.retention.cumulative_incidence`; each curve starts where its
+    first row is (a Kaplan–Meier curve is drawn from 1 at time 0). The y axis is in
+    percent.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"group": ["x", "x"], "time": [1.0, 3.0], "survival": [0.9, 0.7],
+    ...                   "ci_low": [0.8, 0.6], "ci_high": [1.0, 0.8]})
+    >>> ax = retention_curves(t, low="ci_low", high="ci_high")
+    >>> ax.get_ylabel()
+    'Anteil noch da'
+    """
+    _check_columns(table, [x, y, hue, low, high], "table")
+    if ax is None:
+        ax = _new_axes(8, 4.5)
+    labels = list(dict.fromkeys(table[hue])) if hue is not None else [None]
+    for color, label in zip(_palette(len(labels)), labels, strict=True):
+        curve = table if label is None else table[table[hue] == label]
+        curve = curve.sort_values(x)
+        if max_time is not None:
+            curve = curve[curve[x] <= max_time]
+        t = curve[x].to_numpy(dtype=float)
+        v = curve[y].to_numpy(dtype=float)
+        if y == "survival" and (len(t) == 0 or t[0] > 0):  # a KM curve starts at 1
+            t, v = np.concatenate(([0.0], t)), np.concatenate(([1.0], v))
+            if low is not None:
+                curve = pd.concat(
+                    [pd.DataFrame({x: [0.0], low: [1.0], high: [1.0]}), curve], ignore_index=True
+                )
+        if max_time is not None and len(t):
+            t, v = np.concatenate((t, [max_time])), np.concatenate((v, [v[-1]]))
+        ax.step(t, v, where="post", color=color, label=None if label is None else str(label))
+        if low is not None and high is not None:
+            lo = curve[low].to_numpy(dtype=float)
+            hi = curve[high].to_numpy(dtype=float)
+            tt = curve[x].to_numpy(dtype=float)
+            ax.fill_between(tt, lo, hi, step="post", color=color, alpha=0.18, linewidth=0)
+    ax.yaxis.set_major_formatter(GermanFormatter(as_percent=True))
+    ax.xaxis.set_major_formatter(GermanFormatter())
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_xlim(left=0, right=max_time)
+    if legend and hue is not None and len(labels) > 1:
+        _legend_below(ax, ncol=min(len(labels), 4), offset_points=32)
+    return ax
+
+
+def event_study_plot(
+    table: pd.DataFrame,
+    *,
+    x: str = "event_time",
+    y: str = "att",
+    low: str = "ci_low",
+    high: str = "ci_high",
+    phase: str | None = "phase",
+    reliable: str | None = "reliable",
+    ax: Axes | None = None,
+    xlabel: str = "Zuzugsjahrgang relativ zum ersten vollen Teilnahmejahr",
+    ylabel: str = "Effekt (Prozentpunkte)",
+) -> Axes:
+    """Event-study curve: effect by event time with intervals, in percentage points.
+
+    Effects on a share (0–1) are drawn ×100. Post-treatment estimates (``phase`` =
+    ``"post"``) are dark, anticipation estimates (partly exposed cohorts) lighter, the
+    earlier placebo estimates grey; unreliable ones (``reliable`` False) hollow.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"event_time": [-2, 0, 1], "att": [0.0, 0.02, 0.03],
+    ...                   "ci_low": [-0.01, 0.0, 0.01], "ci_high": [0.01, 0.04, 0.05],
+    ...                   "phase": ["pre", "post", "post"], "reliable": [True, True, False]})
+    >>> event_study_plot(t).get_ylabel()
+    'Effekt (Prozentpunkte)'
+    """
+    _check_columns(table, [x, y, low, high, phase, reliable], "table")
+    if ax is None:
+        ax = _new_axes(8, 4.2)
+    colors = _palette(3)
+    styles = {
+        "pre": ("#6f6f6f", "vor dem Beitritt (Placebo)"),
+        "anticipation": (colors[1], "teilweise nach dem Beitritt"),
+        "post": (colors[0], "nach dem Beitritt"),
+    }
+    data = table.copy()
+    data["_phase"] = data[phase] if phase is not None else "post"
+    data["_ok"] = data[reliable].astype(bool) if reliable is not None else True
+    ax.axhline(0, color="#444444", linewidth=0.9)
+    ax.axvline(-0.5, color="#444444", linewidth=0.8, linestyle="--")
+    for key, (color, label) in styles.items():
+        part = data[data["_phase"] == key]
+        if part.empty:
+            continue
+        xs = part[x].to_numpy(dtype=float)
+        ys = part[y].to_numpy(dtype=float) * 100
+        err = np.vstack(
+            [ys - part[low].to_numpy(float) * 100, part[high].to_numpy(float) * 100 - ys]
+        )
+        ax.errorbar(xs, ys, yerr=err, fmt="none", ecolor=color, elinewidth=1.4, capsize=3)
+        ok = part["_ok"].to_numpy()
+        ax.scatter(xs[ok], ys[ok], color=color, s=36, zorder=3, label=label)
+        if (~ok).any():
+            ax.scatter(
+                xs[~ok],
+                ys[~ok],
+                facecolor="white",
+                edgecolor=color,
+                s=36,
+                zorder=3,
+                linewidth=1.4,
+                label=f"{label}, unsicher",
+            )
+    ax.set_xticks(sorted(data[x].unique()))
+    ax.yaxis.set_major_formatter(GermanFormatter())
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.grid(axis="x", visible=False)
+    _legend_below(ax, ncol=2, offset_points=30)
+    return ax
