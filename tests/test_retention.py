@@ -24,8 +24,10 @@ from welcome_eval.retention import (
     LogRank,
     cox,
     cumulative_incidence,
+    fit_kaplan_meier,
     kaplan_meier,
     logrank,
+    median_stay,
 )
 
 REFERENCE = Path(__file__).parent / "reference"
@@ -160,9 +162,7 @@ KM_CASES = {
 def fit_km(case_id: str, reference: dict, frames: dict) -> KaplanMeier:
     frame, event, group = KM_CASES[case_id]
     conf_level = reference["km"][case_id]["conf_level"]
-    return kaplan_meier(
-        frames[frame], duration="time", event=event, group=group, conf_level=conf_level
-    )
+    return fit_kaplan_meier(frames[frame], duration="time", event=event, by=group, level=conf_level)
 
 
 @pytest.mark.parametrize("case_id", list(KM_CASES))
@@ -222,7 +222,7 @@ def test_kaplan_meier_quantiles_and_median_match_r(case_id: str, reference, fram
 
 
 def test_kaplan_meier_matches_statsmodels(lung: pd.DataFrame) -> None:
-    km = kaplan_meier(lung, duration="time", event="event")
+    km = fit_kaplan_meier(lung, duration="time", event="event")
     sf = SurvfuncRight(lung["time"].to_numpy(float), lung["event"].to_numpy())
     at_events = km.table[km.table["n_event"] > 0]
     np.testing.assert_allclose(at_events["survival"], sf.surv_prob, rtol=1e-13)
@@ -230,7 +230,7 @@ def test_kaplan_meier_matches_statsmodels(lung: pd.DataFrame) -> None:
 
 
 def test_kaplan_meier_group_without_events(lung: pd.DataFrame) -> None:
-    km = kaplan_meier(lung, duration="time", event="event", group="grp3")
+    km = fit_kaplan_meier(lung, duration="time", event="event", by="grp3")
     none = km.table[km.table["group"] == "none"]
     assert (none["survival"] == 1).all() and (none["se"] == 0).all()
     median = km.median().set_index("group")
@@ -239,7 +239,7 @@ def test_kaplan_meier_group_without_events(lung: pd.DataFrame) -> None:
 
 
 def test_kaplan_meier_result_object(lung: pd.DataFrame) -> None:
-    km = kaplan_meier(lung, duration="time", event="event", group="sex", times=[180, 365])
+    km = fit_kaplan_meier(lung, duration="time", event="event", by="sex", times=[180, 365])
     assert km.groups == [1, 2]
     assert list(km.survival_at()["time"]) == [180.0, 365.0, 180.0, 365.0]
     frame = km.to_frame()
@@ -248,10 +248,10 @@ def test_kaplan_meier_result_object(lung: pd.DataFrame) -> None:
     ]  # fmt: skip
     assert frame["n"].tolist() == [138, 90]
     with pytest.raises(ValueError, match="no times given"):
-        kaplan_meier(lung, duration="time", event="event").survival_at()
+        fit_kaplan_meier(lung, duration="time", event="event").survival_at()
     # a curve that ends at 0: se and the limits are NaN, as in R
     tiny = pd.DataFrame({"t": [1.0, 2.0], "e": [1, 1]})
-    last = kaplan_meier(tiny, duration="t", event="e").table.iloc[-1]
+    last = fit_kaplan_meier(tiny, duration="t", event="e").table.iloc[-1]
     assert last["survival"] == 0 and math.isinf(last["se_log"]) and math.isnan(last["ci_low"])
 
 
@@ -446,7 +446,7 @@ def test_cumulative_incidence_matches_r(case_id: str, reference: dict, mgus2) ->
 
 
 def test_cumulative_incidence_single_cause_is_one_minus_km(lung: pd.DataFrame) -> None:
-    km = kaplan_meier(lung, duration="time", event="event")
+    km = fit_kaplan_meier(lung, duration="time", event="event")
     ci = cumulative_incidence(lung, duration="time", event="event")
     np.testing.assert_allclose(ci["incidence"], 1 - km.table["survival"], rtol=1e-12, atol=1e-15)
     assert ci["cause"].unique().tolist() == ["1"]
@@ -470,7 +470,7 @@ def small() -> pd.DataFrame:
 
 def test_unknown_column(small: pd.DataFrame) -> None:
     with pytest.raises(KeyError, match=r"'years' not found in data; available columns: t, e"):
-        kaplan_meier(small, duration="years", event="e")
+        fit_kaplan_meier(small, duration="years", event="e")
     with pytest.raises(KeyError, match="'grp'"):
         logrank(small, duration="t", event="e", group="grp")
     with pytest.raises(KeyError, match="'z'"):
@@ -484,7 +484,7 @@ def test_unknown_column(small: pd.DataFrame) -> None:
 def test_negative_durations(small: pd.DataFrame) -> None:
     bad = small.assign(t=small["t"].where(small.index != 3, -1.0))
     for call in (
-        lambda: kaplan_meier(bad, duration="t", event="e"),
+        lambda: fit_kaplan_meier(bad, duration="t", event="e"),
         lambda: logrank(bad, duration="t", event="e", group="g"),
         lambda: cox(bad, duration="t", event="e", covariates=["x"]),
         lambda: cumulative_incidence(bad, duration="t", event="e"),
@@ -492,21 +492,23 @@ def test_negative_durations(small: pd.DataFrame) -> None:
         with pytest.raises(ValueError, match=r"1 negative value\(s\) \(smallest -1\)"):
             call()
     with pytest.raises(ValueError, match="expected numeric times"):
-        kaplan_meier(small.assign(t=small["t"].astype(str)), duration="t", event="e")
+        fit_kaplan_meier(small.assign(t=small["t"].astype(str)), duration="t", event="e")
 
 
 def test_event_must_be_zero_one(small: pd.DataFrame, lung: pd.DataFrame) -> None:
     with pytest.raises(ValueError, match=r"coded 1 = event, 0 = censored; found 2\. Recode"):
-        kaplan_meier(lung, duration="time", event="status")
+        fit_kaplan_meier(lung, duration="time", event="status")
     with pytest.raises(ValueError, match="found 2"):
         cox(lung, duration="time", event="status", covariates=["age"])
     with pytest.raises(ValueError, match="found 2"):
         logrank(lung, duration="time", event="status", group="sex")
     with pytest.raises(ValueError, match="expected 1 = event"):
-        kaplan_meier(small.assign(e=list("yynyyynyyy")), duration="t", event="e")
+        fit_kaplan_meier(small.assign(e=list("yynyyynyyy")), duration="t", event="e")
     # bool events are fine
-    as_bool = kaplan_meier(small.assign(e=small["e"].astype(bool)), duration="t", event="e")
-    pd.testing.assert_frame_equal(as_bool.table, kaplan_meier(small, duration="t", event="e").table)
+    as_bool = fit_kaplan_meier(small.assign(e=small["e"].astype(bool)), duration="t", event="e")
+    pd.testing.assert_frame_equal(
+        as_bool.table, fit_kaplan_meier(small, duration="t", event="e").table
+    )
 
 
 def test_competing_event_codes(small: pd.DataFrame) -> None:
@@ -519,7 +521,7 @@ def test_competing_event_codes(small: pd.DataFrame) -> None:
         cumulative_incidence(data, duration="t", event="e", causes={0: "none", 1: "a", 2: "b"})
     result = cumulative_incidence(data, duration="t", event="e", causes={1: "moved", 2: "left"})
     last = result.groupby("cause")["incidence"].last()
-    km = kaplan_meier(data.assign(any=data["e"] > 0), duration="t", event="any")
+    km = fit_kaplan_meier(data.assign(any=data["e"] > 0), duration="t", event="any")
     assert last.sum() == pytest.approx(1 - km.table["survival"].iloc[-1], rel=1e-12)
 
 
@@ -560,3 +562,62 @@ def test_missing_values_are_left_out(small: pd.DataFrame) -> None:
     again = cox(small.iloc[1:], duration="t", event="e", covariates=["x"])
     assert fit.n == 9 and fit.n_missing == 1
     np.testing.assert_allclose(fit.coefficients["coef"], again.coefficients["coef"], rtol=1e-12)
+
+
+# --- the signature contract of issue 5 ------------------------------------------
+
+CONTRACT = json.loads((Path(__file__).parent / "reference" / "survival_contract.json").read_text())
+
+
+@pytest.mark.parametrize("conf_type", ["log", "log-log", "plain"])
+def test_kaplan_meier_table_and_every_conf_type_match_r(lung: pd.DataFrame, conf_type) -> None:
+    table = kaplan_meier(lung, duration="time", event="event", conf_type=conf_type)
+    assert "group" not in table
+    for column in ("time", "n_risk", "n_event", "survival", "se", "ci_low", "ci_high"):
+        assert column in table
+    ref = CONTRACT["km"][conf_type]
+    np.testing.assert_allclose(table["time"], ref["time"], rtol=1e-12)
+    np.testing.assert_allclose(table["survival"], ref["surv"], rtol=1e-12)
+    low = np.array([np.nan if v in (None, "NA") else v for v in ref["lower"]], dtype=float)
+    high = np.array([np.nan if v in (None, "NA") else v for v in ref["upper"]], dtype=float)
+    np.testing.assert_allclose(table["ci_low"], low, rtol=1e-10, equal_nan=True)
+    np.testing.assert_allclose(table["ci_high"], high, rtol=1e-10, equal_nan=True)
+
+
+def test_kaplan_meier_at_requested_times_by_group_matches_r(lung: pd.DataFrame) -> None:
+    table = kaplan_meier(lung, duration="time", event="event", by="sex", times=[100, 365, 730])
+    ref = CONTRACT["km_times"]
+    assert list(table["group"]) == [1, 1, 1, 2, 2, 2]
+    np.testing.assert_allclose(table["survival"], ref["surv"], rtol=1e-12)
+    np.testing.assert_allclose(table["se"], ref["std_err"], rtol=1e-10)
+    np.testing.assert_allclose(table["ci_low"], ref["lower"], rtol=1e-10)
+    beyond = kaplan_meier(lung, duration="time", event="event", times=[365, 5000])
+    assert len(beyond) == 2 and np.isnan(beyond["survival"].iloc[1])
+
+
+def test_median_stay_logrank_statistic_and_cox_lr_test_match_r(lung: pd.DataFrame) -> None:
+    medians = median_stay(lung, duration="time", event="event", by="sex")
+    assert medians["median"].tolist() == CONTRACT["median"]["median"]
+    assert medians["ci_low"].tolist() == CONTRACT["median"]["lower"]
+    assert medians["ci_high"].tolist() == CONTRACT["median"]["upper"]
+    test = logrank(lung, duration="time", event="event", group="sex")
+    assert test.statistic == pytest.approx(CONTRACT["logrank"]["statistic"], rel=1e-10)
+    fit = cox(lung, duration="time", event="event", covariates=["age", "sex"])
+    assert fit.lr_test["statistic"] == pytest.approx(CONTRACT["cox_lr"]["statistic"], rel=1e-7)
+    assert fit.lr_test["df"] == CONTRACT["cox_lr"]["df"]
+    assert fit.lr_test["p_value"] == pytest.approx(CONTRACT["cox_lr"]["p"], rel=1e-6)
+    params = fit.params
+    assert list(params.index) == ["age", "sex"]
+    assert list(params.columns) == ["coef", "se", "hr", "ci_low", "ci_high", "p"]
+    assert params.loc["sex", "hr"] == pytest.approx(np.exp(params.loc["sex", "coef"]))
+
+
+def test_cox_entry_is_the_counting_process_keyword(lung: pd.DataFrame) -> None:
+    data = lung.dropna(subset=["age"]).assign(begin=0.0)
+    by_entry = cox(data, duration="time", event="event", covariates=["age"], entry="begin")
+    by_start = cox(data, duration="time", event="event", covariates=["age"], start="begin")
+    pd.testing.assert_frame_equal(by_entry.params, by_start.params)
+    with pytest.raises(ValueError, match="once"):
+        cox(data, duration="time", event="event", covariates=["age"], entry="begin", start="age")
+    with pytest.raises(ValueError, match="conf_type"):
+        kaplan_meier(lung, duration="time", event="event", conf_type="arcsin")

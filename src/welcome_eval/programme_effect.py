@@ -936,7 +936,7 @@ def individual_cox_effect(
     .. math:: \lambda_i(t) = \lambda_0(t) \exp\bigl(\beta\, \text{participating}_i(t)
               + \gamma^\top x_i\bigr),
 
-    fitted with :func:`welcome_eval.retention.cox` (``start=``, Efron ties) and robust
+    fitted with :func:`welcome_eval.retention.cox` (``entry=``, Efron ties) and robust
     standard errors clustered by household (members move together). Moves within the
     region, deaths and the extract date censor. :math:`e^\beta` (term
     ``participating``) is the hazard ratio of leaving the region while the
@@ -986,7 +986,7 @@ def individual_cox_effect(
     return cox(
         periods,
         duration="stop",
-        start="start",
+        entry="start",
         event="left_region",
         covariates=["participating", *covariates_],
         cluster=household,

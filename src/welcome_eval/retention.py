@@ -190,15 +190,28 @@ def _z(conf_level: float) -> float:
 
 
 def _log_interval(
-    p: np.ndarray, se_log: np.ndarray, conf_level: float
+    p: np.ndarray, se_log: np.ndarray, conf_level: float, conf_type: str = "log"
 ) -> tuple[np.ndarray, np.ndarray]:
-    """R's ``conf.type = "log"``: exp(log p ± z·se), upper limit at most 1, NaN at p = 0."""
+    """Pointwise interval of S as R's ``survfit`` ``conf.type`` (se_log = R's ``std.err``).
+
+    ``log`` (R's default): exp(log p ± z·se), upper limit at most 1, NaN at p = 0;
+    ``log-log``: exp(−exp(log(−log p) ± z·se / log p)), NaN at p = 0 or 1;
+    ``plain``: p ± z·se·p cut to [0, 1].
+    """
     z = _z(conf_level)
     with np.errstate(divide="ignore", invalid="ignore"):
-        logp = np.where(p > 0, np.log(np.where(p > 0, p, 1.0)), np.nan)
-        low = np.exp(logp - z * se_log)
-        high = np.minimum(np.exp(logp + z * se_log), 1.0)
-    return low, high
+        if conf_type == "log":
+            logp = np.where(p > 0, np.log(np.where(p > 0, p, 1.0)), np.nan)
+            return np.exp(logp - z * se_log), np.minimum(np.exp(logp + z * se_log), 1.0)
+        if conf_type == "log-log":
+            inner = np.where((p > 0) & (p < 1), p, np.nan)
+            loglog = np.log(-np.log(inner))
+            a = np.exp(-np.exp(loglog + z * se_log / np.log(inner)))
+            b = np.exp(-np.exp(loglog - z * se_log / np.log(inner)))
+            return np.minimum(a, b), np.maximum(a, b)
+        if conf_type == "plain":
+            return np.clip(p - z * se_log * p, 0, 1), np.clip(p + z * se_log * p, 0, 1)
+    raise ValueError(f"conf_type must be 'log', 'log-log' or 'plain', got {conf_type!r}")
 
 
 # ---------------------------------------------------------------------------
@@ -257,7 +270,7 @@ def _findq(x: np.ndarray, y: np.ndarray, p: float, tol: float) -> float:
 
 @dataclass(frozen=True, eq=False)
 class KaplanMeier:
-    """Result of :func:`kaplan_meier`: one Kaplan–Meier curve per group.
+    """Result of :func:`fit_kaplan_meier`: one Kaplan–Meier curve per group.
 
     Attributes
     ----------
@@ -317,7 +330,7 @@ class KaplanMeier:
         Examples
         --------
         >>> df = pd.DataFrame({"years": [1, 2, 2, 3, 4, 5], "left": [1, 1, 0, 1, 0, 1]})
-        >>> km = kaplan_meier(df, duration="years", event="left")
+        >>> km = fit_kaplan_meier(df, duration="years", event="left")
         >>> km.survival_at([1.5, 3])[["time", "n_risk", "n_event", "n_censor"]]
            time  n_risk  n_event  n_censor
         0   1.5       5        1         0
@@ -326,7 +339,7 @@ class KaplanMeier:
         if times is None:
             if self.times is None:
                 raise ValueError(
-                    "no times given: pass times (e.g. [1, 2, 3, 5]) here or to kaplan_meier()"
+                    "no times given: pass times (e.g. [1, 2, 3, 5]) here or to fit_kaplan_meier()"
                 )
             times = self.times
         requested = _check_times(times)
@@ -378,7 +391,7 @@ class KaplanMeier:
         Examples
         --------
         >>> df = pd.DataFrame({"years": [1, 2, 2, 3, 4, 5], "left": [1, 1, 0, 1, 0, 1]})
-        >>> km = kaplan_meier(df, duration="years", event="left")
+        >>> km = fit_kaplan_meier(df, duration="years", event="left")
         >>> km.quantile([0.25, 0.5])[["prob", "time", "ci_low"]].to_dict("list")
         {'prob': [0.25, 0.5], 'time': [2.0, 3.0], 'ci_low': [1.0, 2.0]}
         """
@@ -416,7 +429,7 @@ class KaplanMeier:
         Examples
         --------
         >>> df = pd.DataFrame({"years": [1, 2, 2, 3, 4, 5], "left": [1, 1, 0, 1, 0, 1]})
-        >>> kaplan_meier(df, duration="years", event="left").median()[["median", "ci_low"]]
+        >>> fit_kaplan_meier(df, duration="years", event="left").median()[["median", "ci_low"]]
            median  ci_low
         0     3.0     2.0
         """
@@ -435,20 +448,21 @@ class KaplanMeier:
         Examples
         --------
         >>> df = pd.DataFrame({"years": [1, 2, 2, 3, 4, 5], "left": [1, 1, 0, 1, 0, 1]})
-        >>> kaplan_meier(df, duration="years", event="left").to_frame().shape
+        >>> fit_kaplan_meier(df, duration="years", event="left").to_frame().shape
         (1, 7)
         """
         return self.median().assign(conf_level=self.conf_level)
 
 
-def kaplan_meier(
+def fit_kaplan_meier(
     data: pd.DataFrame,
     *,
     duration: str,
     event: str,
-    group: str | None = None,
-    conf_level: float = 0.95,
+    by: str | None = None,
     times: Sequence[float] | None = None,
+    conf_type: str = "log",
+    level: float = 0.95,
 ) -> KaplanMeier:
     r"""Kaplan–Meier retention curves with Greenwood standard errors, as R's ``survfit``.
 
@@ -478,15 +492,17 @@ def kaplan_meier(
     event : str
         Column with 1 = event (e.g. moved away), 0 = censored (still there at
         the end of follow-up); bool is accepted.
-    group : str, optional
+    by : str, optional
         Column whose values define separate curves (order: categories of a
         categorical column, otherwise sorted values). A group without events
         gets a flat curve at 1 and a NaN median.
-    conf_level : float
-        Confidence level of the pointwise intervals.
     times : sequence of float, optional
         Default times of :meth:`KaplanMeier.survival_at` (e.g. 1, 2, 3 and 5
         years); :attr:`KaplanMeier.table` always holds every observed time.
+    conf_type : {"log", "log-log", "plain"}
+        Interval type, as R's ``conf.type`` (default ``"log"``, R's default).
+    level : float
+        Confidence level of the pointwise intervals.
 
     Returns
     -------
@@ -505,7 +521,7 @@ def kaplan_meier(
     Examples
     --------
     >>> df = pd.DataFrame({"years": [1, 2, 2, 3, 4, 5], "left": [1, 1, 0, 1, 0, 1]})
-    >>> km = kaplan_meier(df, duration="years", event="left")
+    >>> km = fit_kaplan_meier(df, duration="years", event="left")
     >>> km.table[["time", "n_risk", "n_event", "n_censor"]]
        time  n_risk  n_event  n_censor
     0   1.0       6        1         0
@@ -517,7 +533,10 @@ def kaplan_meier(
     0.8333333333333334
     """
     data = _check_frame(data)
-    _check_conf_level(conf_level)
+    _check_conf_level(level)
+    if conf_type not in ("log", "log-log", "plain"):
+        raise ValueError(f"conf_type must be 'log', 'log-log' or 'plain', got {conf_type!r}")
+    group, conf_level = by, level
     columns = [duration, event] + ([group] if group is not None else [])
     _check_columns(data, columns)
     frame, n_missing = _complete_rows(data, columns)
@@ -530,7 +549,7 @@ def kaplan_meier(
     for label in labels:
         mask = np.ones(len(frame), bool) if group is None else (frame[group] == label).to_numpy()
         curve = _km_curve(time[mask], status[mask])
-        low, high = _log_interval(curve["survival"], curve["se_log"], conf_level)
+        low, high = _log_interval(curve["survival"], curve["se_log"], conf_level, conf_type)
         with np.errstate(invalid="ignore"):
             se = curve["survival"] * curve["se_log"]
         part = pd.DataFrame(
@@ -559,6 +578,67 @@ def kaplan_meier(
         n_missing=n_missing,
         times=None if times is None else tuple(_check_times(times).tolist()),
     )
+
+
+def kaplan_meier(
+    data: pd.DataFrame,
+    *,
+    duration: str,
+    event: str,
+    by: str | None = None,
+    times: Sequence[float] | None = None,
+    conf_type: str = "log",
+    level: float = 0.95,
+) -> pd.DataFrame:
+    """Kaplan–Meier estimates as a tidy table (formulas: :func:`fit_kaplan_meier`).
+
+    Returns one row per observed time with ``time``, ``n_risk``, ``n_event``,
+    ``n_censor``, ``survival``, ``se`` (of the survival), ``se_log`` (R's
+    ``std.err``), ``ci_low``, ``ci_high``, and ``group`` first when ``by`` is
+    given. With ``times``: one row per requested time and group, the step
+    function evaluated there (as R's ``summary(fit, times = ...)``; NaN after a
+    curve's last observation, where R prints nothing).
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"years": [1, 2, 2, 3, 4, 5], "left": [1, 1, 0, 1, 0, 1]})
+    >>> kaplan_meier(df, duration="years", event="left", times=[2])[["time", "survival"]]
+       time  survival
+    0   2.0  0.666667
+    """
+    fit = fit_kaplan_meier(
+        data, duration=duration, event=event, by=by, conf_type=conf_type, level=level
+    )
+    if times is None:
+        table = fit.table
+    else:
+        requested = _check_times(times)
+        found = fit.survival_at(requested)
+        grid = pd.DataFrame(
+            [(g, float(t)) for g in fit.groups for t in requested], columns=["group", "time"]
+        )
+        table = grid.merge(found, on=["group", "time"], how="left")
+    return table.drop(columns="group") if by is None else table.reset_index(drop=True)
+
+
+def median_stay(
+    data: pd.DataFrame, *, duration: str, event: str, by: str | None = None
+) -> pd.DataFrame:
+    """Median time to the event with its 95 % interval per group, as R's ``print(survfit)``.
+
+    Columns ``n``, ``n_events``, ``median``, ``ci_low``, ``ci_high`` (NaN where
+    the curve or its interval limit never reaches 0.5), with ``group`` first when
+    ``by`` is given. Method: Brookmeyer & Crowley (1982) with R's log intervals.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"years": [1, 2, 2, 3, 4, 5], "left": [1, 1, 0, 1, 0, 1]})
+    >>> median_stay(df, duration="years", event="left")["median"].item()
+    3.0
+    """
+    table = fit_kaplan_meier(data, duration=duration, event=event, by=by).to_frame()
+    table = table.drop(columns="conf_level")
+    return table.drop(columns="group") if by is None else table
 
 
 # ---------------------------------------------------------------------------
@@ -599,6 +679,11 @@ class LogRank:
     strata: list[str]
     n: int
     n_missing: int
+
+    @property
+    def statistic(self) -> float:
+        """The chi-square statistic (same as :attr:`chi2`)."""
+        return self.chi2
 
     def to_frame(self) -> pd.DataFrame:
         """The test as a one-row frame: ``chi2``, ``df``, ``p_value``, ``n``, ``n_events``,
@@ -965,6 +1050,32 @@ class CoxResult:
     _data: _CoxData = field(repr=False)
     _terms: dict = field(repr=False)
 
+    @property
+    def params(self) -> pd.DataFrame:
+        """Coefficients indexed by term: ``coef``, ``se`` (robust when clustered, the
+        one the inference uses), ``hr``, ``ci_low``, ``ci_high`` (of the hazard
+        ratio) and ``p``."""
+        table = self.coefficients.set_index("term")
+        se = table["robust_se"] if "robust_se" in table else table["se"]
+        return pd.DataFrame(
+            {
+                "coef": table["coef"],
+                "se": se,
+                "hr": table["hazard_ratio"],
+                "ci_low": table["hr_low"],
+                "ci_high": table["hr_high"],
+                "p": table["p_value"],
+            }
+        )
+
+    @property
+    def lr_test(self) -> dict[str, float]:
+        """Likelihood-ratio test of all coefficients against β = 0, as R's
+        ``summary(coxph)``: ``statistic`` = 2 (ℓ(β̂) − ℓ(0)), ``df``, ``p_value``."""
+        statistic = 2.0 * (self.loglik - self.loglik_null)
+        df = len(self.coefficients)
+        return {"statistic": statistic, "df": df, "p_value": float(_sps.chi2.sf(statistic, df))}
+
     def proportional_hazards_test(self, transform: str = "km") -> pd.DataFrame:
         r"""Test of proportional hazards per covariate and globally, as R's ``cox.zph(fit)``.
 
@@ -1078,6 +1189,7 @@ def cox(
     cluster: str | None = None,
     strata: str | Sequence[str] | None = None,
     conf_level: float = 0.95,
+    entry: str | None = None,
     start: str | None = None,
 ) -> CoxResult:
     r"""Cox proportional hazards model, as R's ``coxph``.
@@ -1122,6 +1234,10 @@ def cox(
         ``strata()``).
     conf_level : float
         Level of the hazard-ratio intervals.
+    entry : str, optional
+        Column with the time the row enters observation (R's
+        ``Surv(start, stop, event)``); ``start`` is the same keyword under its
+        older name.
     start : str, optional
         Start of each period for counting-process data (R's
         ``Surv(start, stop, event)``): the row is at risk at times *t* with
@@ -1164,6 +1280,9 @@ def cox(
     if not covariates_:
         raise ValueError("covariates is empty; pass at least one column")
     strata_ = _as_names(strata, role="strata")
+    if entry is not None and start is not None and entry != start:
+        raise ValueError("give the entry column once: entry= (or its older name start=)")
+    start = entry if entry is not None else start
     extra = [c for c in (start, cluster) if c is not None]
     columns = [duration, event, *covariates_, *strata_, *extra]
     _check_columns(data, columns)
