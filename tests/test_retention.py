@@ -621,3 +621,14 @@ def test_cox_entry_is_the_counting_process_keyword(lung: pd.DataFrame) -> None:
         cox(data, duration="time", event="event", covariates=["age"], entry="begin", start="age")
     with pytest.raises(ValueError, match="conf_type"):
         kaplan_meier(lung, duration="time", event="event", conf_type="arcsin")
+
+
+def test_entry_at_zero_gives_the_right_censored_fit(lung: pd.DataFrame) -> None:
+    # Every row at risk from the first event time: the counting-process code path
+    # must reproduce the plain fit, standard errors included.
+    data = lung.dropna(subset=["age", "ph.ecog"]).assign(begin=0.0)
+    covariates = ["age", "sex", "ph.ecog"]
+    plain = cox(data, duration="time", event="event", covariates=covariates)
+    counting = cox(data, duration="time", event="event", covariates=covariates, entry="begin")
+    pd.testing.assert_frame_equal(plain.params, counting.params, rtol=1e-9)
+    assert counting.loglik == pytest.approx(plain.loglik, rel=1e-12)

@@ -23,10 +23,12 @@ package): Kaplan–Meier estimates, Greenwood standard errors and "log"
 intervals, ``summary(fit, times)`` and ``quantile(fit)``; ``survdiff``;
 ``coxph`` (Efron and Breslow ties, ``cluster()``, ``strata()``,
 ``Surv(start, stop, event)``) with ``concordance`` and ``cox.zph``; and the
-multi-state ``survfit`` for competing risks. Cox models are fitted with
-statsmodels' :class:`~statsmodels.duration.hazard_regression.PHReg`; the robust
-variance, concordance and proportional-hazards test follow the algorithms of
-the survival package (Therneau 2023), implemented here with numpy.
+multi-state ``survfit`` for competing risks. Cox models are fitted by
+Newton–Raphson as statsmodels' :class:`~statsmodels.duration.hazard_regression.PHReg`
+does (same start, step and stopping rule); the likelihood, the robust variance,
+concordance and proportional-hazards test follow the algorithms of the survival
+package (Therneau 2023), implemented here with numpy: cumulative sums over the
+sorted event times, O(n log n).
 
 References
 ----------
@@ -40,16 +42,14 @@ life-tables. *JRSS B* 34, 187–220. — Therneau, T. M. & Grambsch, P. M. (2000
 
 from __future__ import annotations
 
+import functools
 import math
-import warnings
 from collections.abc import Hashable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 from scipy import stats as _sps
-from statsmodels.duration.hazard_regression import PHReg
-from statsmodels.tools.sm_exceptions import ConvergenceWarning
 
 __all__ = [
     "CoxResult",
@@ -545,10 +545,18 @@ def fit_kaplan_meier(
     time = _durations(frame[duration], role="duration")
     status = _events(frame[event])
     labels = [ALL] if group is None else _group_levels(frame[group])
+    if group is None:
+        slices = [np.arange(len(frame))]
+    else:  # rows of each group, in one pass (not one comparison of the column per group)
+        found, uniques = pd.factorize(frame[group], use_na_sentinel=False)
+        codes = pd.Index(labels).get_indexer(uniques)[found]
+        # stable sort by group (a radix sort for 16-bit codes)
+        order = np.argsort(codes.astype(np.int16) if len(labels) < 2**15 else codes, kind="stable")
+        edges = np.searchsorted(codes[order], np.arange(len(labels) + 1))
+        slices = np.split(order, edges[1:-1])
     parts = []
-    for label in labels:
-        mask = np.ones(len(frame), bool) if group is None else (frame[group] == label).to_numpy()
-        curve = _km_curve(time[mask], status[mask])
+    for label, rows in zip(labels, slices, strict=True):
+        curve = _km_curve(time[rows], status[rows])
         low, high = _log_interval(curve["survival"], curve["se_log"], conf_level, conf_type)
         with np.errstate(invalid="ignore"):
             se = curve["survival"] * curve["se_log"]
@@ -846,6 +854,18 @@ def logrank(
 # Cox model: design matrix and risk sets
 
 
+def _column_rank(x: np.ndarray) -> int:
+    """``np.linalg.matrix_rank(x)``, skipping the slow SVD of a tall x that is clearly of
+    full column rank: the eigenvalues of xᵀx (accurate to ~p·eps·λmax) are the squared
+    singular values, so λmin > 1e-6 λmax means smin > 1e-3 smax, far above matrix_rank's
+    threshold smax·max(n, p)·eps."""
+    if x.shape[0] > x.shape[1] > 0 and max(x.shape) * np.finfo(float).eps < 1e-6:
+        eig = np.linalg.eigvalsh(x.T @ x)
+        if np.isfinite(eig).all() and eig[0] > 1e-6 * eig[-1] > 0:
+            return x.shape[1]
+    return int(np.linalg.matrix_rank(x))
+
+
 def _design(frame: pd.DataFrame, covariates: Sequence[str]) -> tuple[np.ndarray, list, dict]:
     """Model matrix with R's treatment coding: names, and the columns of each covariate."""
     blocks, names, terms = [], [], {}
@@ -889,7 +909,11 @@ class _CoxData:
     cluster: np.ndarray | None
 
     def event_times(self) -> Iterator[tuple[float, np.ndarray, np.ndarray]]:
-        """(t, rows at risk, rows with an event at t) for each event time within each stratum."""
+        """(t, rows at risk, rows with an event at t) for each event time within each stratum.
+
+        A slow reference (one pass over the rows per event time); the model code uses the
+        vectorised :attr:`index`.
+        """
         for s in np.unique(self.strata):
             rows = np.flatnonzero(self.strata == s)
             start, stop, event = self.start[rows], self.stop[rows], self.event[rows]
@@ -898,58 +922,437 @@ class _CoxData:
                 dead = (stop == t) & (event == 1)
                 yield float(t), rows[risk], rows[dead]
 
+    @functools.cached_property
+    def index(self) -> _RiskIndex:
+        """The risk sets as index ranges (built once per model)."""
+        return _RiskIndex.build(self)
 
-def _efron_terms(
-    r: np.ndarray, x: np.ndarray, risk: np.ndarray, dead: np.ndarray, ties: str
-) -> list[tuple[float, float, np.ndarray, np.ndarray]]:
-    """(weight, downweight f, denominator, mean, second moment) of each Efron sub-step.
+    @functools.cached_property
+    def xc(self) -> np.ndarray:
+        """x centred at its column means (risk-set moments do not depend on the centring)."""
+        # in Fortran order (columns contiguous), as bincount and the products want them
+        return np.subtract(self.x, self.x.mean(axis=0), out=np.empty(self.x.shape, order="F"))
 
-    With Breslow ties (or a single event) one step with weight d and f = 0.
+    @functools.cached_property
+    def workspace(self) -> np.ndarray:
+        """Scratch (n + 1) x (p + 1) array (Fortran order; last row 0), reused: fresh memory
+        is slow."""
+        work = np.empty((self.x.shape[0] + 1, self.x.shape[1] + 1), order="F")
+        work[-1] = 0.0
+        return work
+
+    @functools.cached_property
+    def steps_cache(self) -> dict:
+        """:func:`_steps` by (β, ties): β = 0 and β̂ are each used several times."""
+        return {}
+
+
+def _grouped(
+    where: np.ndarray, weights: np.ndarray, size: int, rows: np.ndarray | None = None
+) -> np.ndarray:
+    """Sums of the rows of ``weights`` (n x k; or of ``weights[rows]``) by group ``where``
+    (0 … size - 1). Column by column: fastest for a Fortran-ordered ``weights``."""
+    out = np.empty((size, weights.shape[1]))
+    for j in range(weights.shape[1]):
+        column = weights[:, j] if rows is None else weights[:, j][rows]
+        out[:, j] = np.bincount(where, weights=column, minlength=size)
+    return out
+
+
+@dataclass(frozen=True, eq=False)
+class _RiskIndex:
+    """The event times of all strata in one array (stratum by stratum, times ascending).
+
+    Row i is at risk at the event times ``lo[i] <= e < hi[i]`` (those of its stratum in
+    (start, stop]); a row with an event has it at ``hi[i] - 1``. Sums over risk sets are
+    cumulative sums along the event times, restarting in each stratum, as in R's
+    ``coxfit6``/``agfit4``.
     """
-    rr, xr = r[risk], x[risk]
-    denom = rr.sum()
-    a = rr @ xr
-    c = (xr * rr[:, None]).T @ xr
-    d = len(dead)
-    if ties == "breslow" or d == 1:
-        return [(float(d), 0.0, denom, a, c)]
-    rd, xd = r[dead], x[dead]
-    denom2 = rd.sum()
-    a2 = rd @ xd
-    c2 = (xd * rd[:, None]).T @ xd
-    return [(1.0, k / d, denom - k / d * denom2, a - k / d * a2, c - k / d * c2) for k in range(d)]
+
+    n_times: int
+    bounds: np.ndarray  # first event time of each stratum, and n_times at the end
+    first: np.ndarray  # first event time of each row's stratum
+    lo: np.ndarray
+    hi: np.ndarray
+    dead: np.ndarray  # rows with an event
+    dead_at: np.ndarray  # their event times
+    n_dead: np.ndarray  # events at each event time
+    has_entry: bool
+
+    @staticmethod
+    def build(data: _CoxData) -> _RiskIndex:
+        strata = np.asarray(data.strata, dtype=np.int64)
+        died = data.event == 1
+        n = len(data.stop)
+        has_entry = bool(np.isfinite(data.start).any())
+        times = np.concatenate((data.stop, data.start)) if has_entry else data.stop
+        values, codes = np.unique(times, return_inverse=True)
+        codes = codes.astype(np.int64)
+        width = len(values) + 1
+        n_strata = int(strata.max()) + 1
+        stop_keys = strata * width + codes[:n]
+        start_keys = strata * width + codes[n:] if has_entry else None
+        if n_strata * width <= max(4 * n, 10**7):
+            # a table of all (stratum, time) keys: number of event keys <= each key
+            present = np.zeros(n_strata * width, dtype=bool)
+            present[stop_keys[died]] = True
+            below = np.cumsum(present)
+            keys = np.flatnonzero(present)
+            bounds = np.concatenate(([0], below[np.arange(1, n_strata + 1) * width - 1]))
+            hi = below[stop_keys]
+            lo = below[start_keys] if has_entry else bounds[strata]
+        else:
+            keys = np.unique(stop_keys[died])
+            bounds = np.searchsorted(keys, np.arange(n_strata + 1) * width, side="left")
+            hi = np.searchsorted(keys, stop_keys, side="right")
+            lo = np.searchsorted(keys, start_keys, side="right") if has_entry else bounds[strata]
+        first = bounds[strata]
+        dead = np.flatnonzero(died)
+        dead_at = hi[dead] - 1
+        return _RiskIndex(
+            n_times=len(keys),
+            bounds=bounds,
+            first=first,
+            lo=lo,
+            hi=hi,
+            dead=dead,
+            dead_at=dead_at,
+            n_dead=np.bincount(dead_at, minlength=len(keys)).astype(float),
+            has_entry=has_entry,
+        )
+
+    def _cumulate(self, values: np.ndarray, *, reverse: bool) -> np.ndarray:
+        """Cumulative sums (n_times x k) along the event times within each stratum."""
+        out = np.empty_like(values)
+        for a, b in zip(self.bounds[:-1], self.bounds[1:], strict=True):
+            if b > a:
+                if reverse:
+                    out[a:b] = np.cumsum(values[a:b][::-1], axis=0)[::-1]
+                else:
+                    out[a:b] = np.cumsum(values[a:b], axis=0)
+        return out
+
+    @functools.cached_property
+    def _entering(self) -> tuple[np.ndarray | None, np.ndarray, np.ndarray | None, np.ndarray]:
+        """Rows at risk at some event time, their last event time; rows entering late, the
+        event time before their first (None: all rows)."""
+        used = self.hi > self.lo
+        rows = None if used.all() else np.flatnonzero(used)
+        last = self.hi - 1 if rows is None else self.hi[rows] - 1
+        late = np.flatnonzero(used & (self.lo > self.first))
+        return rows, last, late, self.lo[late] - 1
+
+    @functools.cached_property
+    def segments(self) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+        """For rows sorted by time and event -- as :func:`cox` passes them -- without late
+        entry and all at risk at some event time: each event time's rows are a run of
+        censored rows, its events, and censored rows up to the next event time. Returns
+        the first row of each of the three runs (for ``np.add.reduceat`` on n + 1 rows,
+        the last one zero) and whether the first and the third run are empty; None when
+        the rows are not so ordered."""
+        rows, last, _, _ = self._entering
+        n_dead = self.n_dead.astype(np.int64)
+        if self.has_entry or rows is not None or self.n_times == 0:
+            return None
+        if (np.diff(last) < 0).any():
+            return None
+        offsets = np.cumsum(n_dead) - n_dead
+        dead_start = self.dead[offsets]
+        if (
+            self.dead - dead_start[self.dead_at]
+            != np.arange(len(self.dead)) - offsets[self.dead_at]
+        ).any():
+            return None  # the events of an event time are not consecutive rows
+        first = np.searchsorted(last, np.arange(self.n_times), side="left")
+        dead_end = dead_start + n_dead
+        following = np.append(first[1:], len(last))
+        starts = np.column_stack((first, dead_start, dead_end)).ravel()
+        return starts, first == dead_start, dead_end == following
+
+    def risk_sums(self, weights: np.ndarray) -> np.ndarray:
+        """Sums of the rows of ``weights`` (n x k) over the risk set of each event time."""
+        rows, last, late, before = self._entering
+        total = self._cumulate(_grouped(last, weights, self.n_times, rows), reverse=True)
+        if self.has_entry and len(late):
+            total -= self._cumulate(_grouped(before, weights, self.n_times, late), reverse=True)
+        return total
+
+    @functools.cached_property
+    def efron(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Efron's sub-steps: event time, weight (1) and downweight k / d of each."""
+        d = self.n_dead
+        counts = d.astype(np.int64)
+        at = np.repeat(np.arange(self.n_times), counts)
+        k = np.arange(len(at)) - np.repeat(np.cumsum(counts) - counts, counts)
+        return at, np.ones(len(at)), k / d[at]
+
+    def window_sums(self, per_time: np.ndarray) -> np.ndarray:
+        """For each row, the sum of ``per_time`` (n_times x k) over its risk window."""
+        cum = self._cumulate(per_time, reverse=False)
+        if not self.has_entry and self._entering[0] is None:  # all at risk from the start
+            return cum[self.hi - 1]
+        used = self.hi > self.lo
+        out = np.zeros((len(self.hi), per_time.shape[1]))
+        out[used] = cum[self.hi[used] - 1]
+        if self.has_entry:
+            late = used & (self.lo > self.first)
+            out[late] -= cum[self.lo[late] - 1]
+        return out
+
+
+@dataclass(frozen=True, eq=False)
+class _Steps:
+    """The (Efron) sub-steps of all event times at β: R's ``coxfit6``/``agfit4`` sums.
+
+    At event time e with risk-set sums R (of r) and A (of r x) and event sums D, A₂,
+    Efron's k-th sub-step (downweight f = k/d) has denominator R - f D and mean
+    (A - f A₂) / (R - f D) = μ + B / (R - f D) with μ = A₂ / D (the events' mean) and
+    B = A - R μ, so sums over the sub-steps reduce to per-event-time sums of
+    w / den, w f / den, w / den² and w f / den² (w: 1, or d for Breslow's single step).
+    """
+
+    r: np.ndarray  # exp(x β - max)
+    xc: np.ndarray  # x centred (the moments below do not depend on the centring)
+    at: np.ndarray  # event time of each step
+    weight: np.ndarray  # 1 (Efron), or d (Breslow / single event)
+    denom: np.ndarray  # sum of r over the (downweighted) risk set of each step
+    mu: np.ndarray  # event times x p
+    b: np.ndarray  # event times x p
+    s1: np.ndarray  # Σ w / den per event time
+    s2: np.ndarray  # Σ w f / den
+    q1: np.ndarray  # Σ w / den²
+    q2: np.ndarray  # Σ w f / den²
+
+    def mean_sums(self, g: np.ndarray) -> np.ndarray:
+        """Σ over steps of g(t) · w · mean (a p-vector)."""
+        return (g * self.s1) @ self.b + (g * self.weight_sums) @ self.mu
+
+    @functools.cached_property
+    def weight_sums(self) -> np.ndarray:
+        return np.bincount(self.at, weights=self.weight, minlength=len(self.s1))
+
+
+def _steps(data: _CoxData, beta: np.ndarray, ties: str) -> _Steps:
+    key = (np.asarray(beta, dtype=float).tobytes(), ties)
+    cache = data.steps_cache
+    if key not in cache:
+        if len(cache) >= 4:
+            cache.pop(next(iter(cache)))
+        cache[key] = _compute_steps(data, beta, ties)
+    return cache[key]
+
+
+def _compute_steps(data: _CoxData, beta: np.ndarray, ties: str) -> _Steps:
+    index = data.index
+    n_times = index.n_times
+    eta = data.x @ beta
+    r = np.exp(eta - eta.max())
+    xc = data.xc
+    rx = data.workspace[:-1]
+    rx[:, 0] = r
+    np.multiply(xc, r[:, None], out=rx[:, 1:])
+    segments = index.segments
+    if segments is not None:  # rows sorted by event time: sums over contiguous runs
+        starts, none_before, none_after = segments
+        sums = np.add.reduceat(data.workspace, starts, axis=0)  # its last row is 0
+        dead_sums = sums[1::3]
+        before = np.where(none_before[:, None], 0.0, sums[0::3])
+        after = np.where(none_after[:, None], 0.0, sums[2::3])
+        risk = index._cumulate(before + dead_sums + after, reverse=True)
+    else:
+        risk = index.risk_sums(rx)
+        dead_sums = _grouped(index.dead_at, rx, n_times, index.dead)
+    d0 = dead_sums[:, 0]
+    # mean of the events (0 if all their r underflow: then A₂ = 0 too and any μ works)
+    mu = np.divide(
+        dead_sums[:, 1:], d0[:, None], out=np.zeros_like(dead_sums[:, 1:]), where=d0[:, None] > 0
+    )
+    b = risk[:, 1:] - risk[:, :1] * mu
+    if ties == "breslow":
+        at, weight, f = np.arange(n_times), index.n_dead, np.zeros(n_times)
+        denom = risk[:, 0]
+    else:
+        at, weight, f = index.efron
+        counts = index.n_dead.astype(np.int64)  # the steps are in order of event time
+        denom = np.repeat(risk[:, 0], counts) - f * np.repeat(d0, counts)
+    per_step = np.empty((len(denom), 4), order="F")
+    w_den = np.divide(weight, denom, out=per_step[:, 0])
+    np.divide(w_den, denom, out=per_step[:, 2])  # w / den²
+    np.multiply(w_den, f, out=per_step[:, 1])
+    np.multiply(per_step[:, 2], f, out=per_step[:, 3])
+    # sums over each event time's steps (every event time has at least one)
+    sums = np.add.reduceat(per_step, np.searchsorted(at, np.arange(n_times)), axis=0)
+    return _Steps(
+        r=r,
+        xc=xc,
+        at=at,
+        weight=weight,
+        denom=denom,
+        mu=mu,
+        b=b,
+        s1=sums[:, 0],
+        s2=sums[:, 1],
+        q1=sums[:, 2],
+        q2=sums[:, 3],
+    )
+
+
+def _information_parts(
+    data: _CoxData, steps: _Steps, powers: Sequence[np.ndarray]
+) -> list[np.ndarray]:
+    """Σ over event times of g(t) · information(t) for each per-event-time factor g.
+
+    information(t) = Σ_steps w (C / den - mean meanᵀ) with C the (downweighted) sum of
+    r x xᵀ: the first part is a weighted xᵀx over the rows, the second in μ and B.
+    """
+    index = data.index
+    xc, r, mu, b = steps.xc, steps.r, steps.mu, steps.b
+    out = []
+    for g in powers:
+        row_w = r * index.window_sums((g * steps.s1)[:, None])[:, 0]
+        row_w[index.dead] -= r[index.dead] * (g * steps.s2)[index.dead_at]
+        weighted = np.multiply(xc, row_w[:, None], out=data.workspace[:-1, 1:])
+        second = weighted.T @ xc
+        cross = (mu * (g * steps.s1)[:, None]).T @ b
+        means = (
+            (mu * (g * steps.weight_sums)[:, None]).T @ mu
+            + cross
+            + cross.T
+            + (b * (g * steps.q1)[:, None]).T @ b
+        )
+        out.append(second - means)
+    return out
 
 
 def _information(data: _CoxData, beta: np.ndarray, ties: str) -> np.ndarray:
     """Observed information (minus the Hessian of the log partial likelihood)."""
+    steps = _steps(data, beta, ties)
+    return _information_parts(data, steps, [np.ones(data.index.n_times)])[0]
+
+
+def _loglik(data: _CoxData, steps: _Steps, beta: np.ndarray) -> float:
+    """Log partial likelihood (Efron or Breslow) at β, as R's ``fit$loglik``."""
     eta = data.x @ beta
-    r = np.exp(eta - eta.max())
+    shift = float(eta.max())  # r = exp(eta - shift)
+    dead = data.index.dead
+    return float(eta[dead].sum() - steps.weight @ (np.log(steps.denom) + shift))
+
+
+def _fit_newton(data: _CoxData, ties: str) -> np.ndarray:
+    """Maximum partial-likelihood β by Newton–Raphson from β = 0, as statsmodels' PHReg
+    ``fit(method="newton", tol=1e-12, ridge_factor=0)``: stops when no coefficient
+    changes by more than 1e-12; raises LinAlgError after :data:`MAX_ITERATIONS` steps,
+    for a singular information or a non-finite step (monotone likelihood)."""
     p = data.x.shape[1]
-    info = np.zeros((p, p))
-    for _, risk, dead in data.event_times():
-        for weight, _, denom, a, c in _efron_terms(r, data.x, risk, dead, ties):
-            mean = a / denom
-            info += weight * (c / denom - np.outer(mean, mean))
-    return info
+    beta = np.zeros(p)
+    dead = data.index.dead
+    ones = np.ones(data.index.n_times)
+    dead_sum = data.xc[dead].sum(axis=0)
+    start_info = None
+    with np.errstate(all="ignore"):
+        for _ in range(MAX_ITERATIONS):
+            steps = _steps(data, beta, ties)
+            score = dead_sum - steps.mean_sums(ones)
+            info = _information_parts(data, steps, [ones])[0]
+            if start_info is None:
+                start_info = np.diag(info).copy()
+            change = np.linalg.solve(info, score)
+            beta = beta + change
+            if not np.isfinite(beta).all():
+                raise np.linalg.LinAlgError("non-finite Newton step")
+            if not np.any(np.abs(change) > 1e-12):
+                # a coefficient that ran off to infinity leaves the score exactly 0 once
+                # exp(x β) underflows, with (numerically) no information left about it
+                np.linalg.cholesky(info)
+                if np.any(np.diag(info) <= 1e-10 * start_info):
+                    raise np.linalg.LinAlgError("information vanished")
+                return beta
+    raise np.linalg.LinAlgError("no convergence")
 
 
 def _score_residuals(data: _CoxData, beta: np.ndarray, ties: str) -> np.ndarray:
-    """Score residuals per row, as R's ``residuals(fit, type = "score")`` (coxscore2/agscore3)."""
-    eta = data.x @ beta
-    r = np.exp(eta - eta.max())
-    resid = np.zeros_like(data.x)
-    for _, risk, dead in data.event_times():
-        d = len(dead)
-        for weight, f, denom, a, _ in _efron_terms(r, data.x, risk, dead, ties):
-            mean = a / denom
-            hazard = weight / denom
-            resid[risk] -= (data.x[risk] - mean) * (r[risk] * hazard)[:, None]
-            centred = data.x[dead] - mean
-            if weight == d:  # Breslow step: the deaths get x - xbar
-                resid[dead] += centred
-            else:  # Efron: 1/d of x - xbar and back the downweighted part of the hazard
-                resid[dead] += centred / d + centred * (r[dead] * hazard * f)[:, None]
+    """Score residuals per row, as R's ``residuals(fit, type = "score")`` (coxscore2/agscore3).
+
+    Each row at risk gets -(x - x̄) r dΛ at every (Efron sub-)step; a row with an event
+    also gets its share of x - x̄ (all of it with Breslow ties, 1/d per step with Efron's)
+    and back the downweighted part f r dΛ (x - x̄) of the hazard.
+    """
+    index = data.index
+    s = _steps(data, beta, ties)
+    p = data.x.shape[1]
+    # per event time: Σ dΛ, Σ dΛ mean, Σ f dΛ, Σ f dΛ mean (dΛ = w / den)
+    per_time = np.column_stack(
+        (
+            s.s1,
+            s.mu * s.s1[:, None] + s.b * s.q1[:, None],
+            s.s2,
+            s.mu * s.s2[:, None] + s.b * s.q2[:, None],
+        )
+    )
+    window = index.window_sums(per_time[:, : p + 1])
+    resid = -s.r[:, None] * (s.xc * window[:, :1] - window[:, 1:])
+    mean_bar = (s.mu * s.weight_sums[:, None] + s.b * s.s1[:, None]) / index.n_dead[:, None]
+    dead, at = index.dead, index.dead_at
+    xd, rd = s.xc[dead], s.r[dead][:, None]
+    resid[dead] += (
+        xd - mean_bar[at] + rd * (xd * per_time[at, p + 1 : p + 2] - per_time[at, p + 2 :])
+    )
     return resid
+
+
+def _rank_counts(
+    pos: np.ndarray,
+    rank: np.ndarray,
+    upto: np.ndarray,
+    q_rank: np.ndarray,
+    q_low: np.ndarray,
+    q_high: np.ndarray,
+) -> np.ndarray:
+    """For each query: the points with ``pos < upto`` and rank in [q_low, q_rank),
+    == q_rank and in (q_rank, q_high) (columns 0, 1, 2).
+
+    Offline dominance counting: the prefix [0, upto) is split into dyadic blocks of
+    positions (one per set bit of ``upto``); at each block size the points are sorted by
+    (block, rank) once and counted with binary searches. O(n log n log T).
+    """
+    counts = np.zeros((len(upto), 3), dtype=np.int64)
+    if len(pos) == 0 or len(upto) == 0:
+        return counts
+    width = int(max(rank.max(), q_high.max())) + 2
+    # queries in rank order: then a stable sort by block gives sorted needles, which
+    # make the binary searches cache-friendly (several times faster)
+    by_rank = np.argsort(q_rank, kind="stable")
+    upto, q_rank = upto[by_rank], q_rank[by_rank]
+    q_low, q_high = q_low[by_rank], q_high[by_rank]
+    single = bool((q_low == 0).all() and (q_high >= width - 2).all())  # one stratum
+    less, equal, within = (np.zeros(len(upto), dtype=np.int64) for _ in range(3))
+    for level in range(int(upto.max()).bit_length()):
+        ask = np.flatnonzero((upto >> level) & 1)
+        if len(ask) == 0:
+            continue
+        point_block = pos >> level
+        keys = np.sort(point_block * width + rank)
+        block = (upto[ask] >> level) - 1
+        small = block.max() < 2**16
+        order = np.argsort(block.astype(np.uint16) if small else block, kind="stable")
+        ask, block = ask[order], block[order]
+        base = block * width
+        lower = np.searchsorted(keys, base + q_rank[ask], side="left")
+        upper = np.searchsorted(keys, base + q_rank[ask], side="right")
+        if single:  # the whole block: from its size
+            size = np.bincount(point_block, minlength=int(block.max()) + 1)
+            begin = np.cumsum(size) - size
+            first, end = begin[block], begin[block] + size[block]
+        else:
+            first = np.searchsorted(keys, base + q_low[ask], side="left")
+            end = np.searchsorted(keys, base + q_high[ask], side="left")
+        less[ask] += lower - first
+        equal[ask] += upper - lower
+        within[ask] += end - first
+    counts[by_rank, 0] = less
+    counts[by_rank, 1] = equal
+    counts[by_rank, 2] = within - less - equal
+    return counts
 
 
 def _concordance(data: _CoxData, lp: np.ndarray) -> tuple[float, float, np.ndarray]:
@@ -959,19 +1362,49 @@ def _concordance(data: _CoxData, lp: np.ndarray) -> tuple[float, float, np.ndarr
     censored at t), in the same stratum; higher risk for the earlier event is
     concordant, equal linear predictors count 1/2. Returns C, its standard
     error and the counts (concordant, discordant, tied on x).
+
+    Each row is compared at the event times of its risk window but its own (an event
+    row is not compared with the events at its own time): for the events, the rows at
+    risk with a lower, equal, higher linear predictor; for every row, the events in its
+    window with a higher, equal, lower one — counted by :func:`_rank_counts` on ranks of
+    (stratum, linear predictor).
     """
+    index = data.index
     n = len(lp)
-    conc, disc, tied = np.zeros(n), np.zeros(n), np.zeros(n)
-    for t, risk, dead in data.event_times():
-        others = risk[~((data.stop[risk] == t) & (data.event[risk] == 1))]
-        diff = lp[dead][:, None] - lp[others][None, :]
-        gt, lt, eq = diff > 0, diff < 0, diff == 0
-        conc[dead] += gt.sum(axis=1)
-        disc[dead] += lt.sum(axis=1)
-        tied[dead] += eq.sum(axis=1)
-        conc[others] += gt.sum(axis=0)
-        disc[others] += lt.sum(axis=0)
-        tied[others] += eq.sum(axis=0)
+    strata = np.asarray(data.strata, dtype=np.int64)
+    order = np.lexsort((lp, strata))
+    s_sorted, lp_sorted = strata[order], lp[order]
+    new = np.ones(n, dtype=bool)
+    new[1:] = (s_sorted[1:] != s_sorted[:-1]) | (lp_sorted[1:] != lp_sorted[:-1])
+    rank = np.empty(n, dtype=np.int64)
+    rank[order] = np.cumsum(new) - 1
+    n_strata = int(strata.max()) + 1
+    low = np.full(n_strata, np.iinfo(np.int64).max)
+    np.minimum.at(low, strata, rank)
+    high = np.zeros(n_strata, dtype=np.int64)
+    np.maximum.at(high, strata, rank + 1)
+    q_low, q_high = low[strata], high[strata]
+    # a row is compared at event times lo <= e < end (its own event time excluded)
+    end = index.hi - (data.event == 1)
+    dead, at = index.dead, index.dead_at
+    # events: rows with lo <= e (entered) minus rows with end <= e (gone) -> lower/equal/higher
+    args = (rank[dead], q_low[dead], q_high[dead])
+    ev = _rank_counts(end, rank, at + 1, *args)
+    ev = -ev
+    if index.has_entry:
+        ev += _rank_counts(index.lo, rank, at + 1, *args)
+    else:  # everybody in the stratum has entered
+        ev += _rank_counts(np.zeros(n, np.int64), rank, np.ones(len(dead), np.int64), *args)
+    # every row: events at lo <= e < end with a higher/equal/lower linear predictor
+    args = (rank, q_low, q_high)
+    other = _rank_counts(at, rank[dead], end, *args)
+    if index.has_entry:
+        other -= _rank_counts(at, rank[dead], index.lo, *args)
+    conc, disc, tied = (other[:, 2]).astype(float), other[:, 0].astype(float), other[:, 1]
+    tied = tied.astype(float)
+    conc[dead] += ev[:, 0]
+    disc[dead] += ev[:, 2]
+    tied[dead] += ev[:, 1]
     # every pair is counted once for each of its two members
     n_conc, n_disc, n_tied = conc.sum() / 2, disc.sum() / 2, tied.sum() / 2
     npair = n_conc + n_disc + n_tied
@@ -1039,8 +1472,6 @@ class CoxResult:
     coefficients: pd.DataFrame
     loglik: float
     loglik_null: float
-    concordance: float
-    concordance_se: float
     n: int
     n_events: int
     n_missing: int
@@ -1049,6 +1480,23 @@ class CoxResult:
     covariance: pd.DataFrame
     _data: _CoxData = field(repr=False)
     _terms: dict = field(repr=False)
+
+    @functools.cached_property
+    def _concordance(self) -> tuple[float, float]:
+        # computed on first use: on large data it costs about as much as the fit
+        beta = self.coefficients["coef"].to_numpy()
+        concordance, concordance_se, _ = _concordance(self._data, self._data.x @ beta)
+        return float(concordance), float(concordance_se)
+
+    @property
+    def concordance(self) -> float:
+        """Harrell's C (R's ``concordance`` in ``summary``), computed on first access."""
+        return self._concordance[0]
+
+    @property
+    def concordance_se(self) -> float:
+        """Infinitesimal-jackknife standard error of :attr:`concordance`."""
+        return self._concordance[1]
 
     @property
     def params(self) -> pd.DataFrame:
@@ -1122,25 +1570,17 @@ class CoxResult:
         else:
             g = times.astype(float)
         g = g - g[data.event == 1].mean()
-        eta = data.x @ beta
-        r = np.exp(eta - eta.max())
         p = data.x.shape[1]
+        index = data.index
+        steps = _steps(data, beta, self.ties)
+        g_time = np.zeros(index.n_times)  # g at each event time (the same for its events)
+        g_time[index.dead_at] = g[index.dead]
         u = np.zeros(2 * p)
-        imat = np.zeros((2 * p, 2 * p))
-        for _, risk, dead in data.event_times():
-            gt = g[dead[0]]
-            sum_dead = data.x[dead].sum(axis=0)
-            info_t = np.zeros((p, p))
-            means = np.zeros(p)
-            for weight, _, denom, a, c in _efron_terms(r, data.x, risk, dead, self.ties):
-                mean = a / denom
-                means += weight * mean
-                info_t += weight * (c / denom - np.outer(mean, mean))
-            u[p:] += gt * (sum_dead - means)
-            imat[:p, :p] += info_t
-            imat[:p, p:] += gt * info_t
-            imat[p:, p:] += gt * gt * info_t
-        imat[p:, :p] = imat[:p, p:].T
+        u[p:] = g[index.dead] @ steps.xc[index.dead] - steps.mean_sums(g_time)
+        i0, i1, i2 = _information_parts(
+            data, steps, [np.ones(index.n_times), g_time, g_time * g_time]
+        )
+        imat = np.block([[i0, i1], [i1.T, i2]])
         rows = []
         for term, columns in self._terms.items():
             keep = list(range(p)) + [p + j for j in columns]
@@ -1203,8 +1643,10 @@ def cox(
         \log \sum_{j \in R(t_i)} e^{x_j^\top\beta} \Bigr)
 
     over the risk sets :math:`R(t)` (with Efron's or Breslow's correction for
-    tied event times), fitted by Newton–Raphson in statsmodels'
-    :class:`~statsmodels.duration.hazard_regression.PHReg`. The model-based
+    tied event times), fitted by Newton–Raphson from β = 0 until no coefficient
+    changes by more than 1e-12 (as statsmodels'
+    :class:`~statsmodels.duration.hazard_regression.PHReg` with ``method="newton"``,
+    ``tol=1e-12``). The model-based
     variance is the inverse information. With ``cluster`` (e.g. household:
     members of one household are not independent) the robust variance is
     :math:`D^\top D`, where the rows of *D* are the per-cluster sums of the
@@ -1303,13 +1745,13 @@ def cox(
     if status.sum() == 0:
         raise ValueError("there are no events in the rows used; a Cox model needs events")
     x, names, terms = _design(frame, covariates_)
-    if np.linalg.matrix_rank(x - x.mean(axis=0)) < x.shape[1]:
-        raise ValueError(
-            f"the covariates {', '.join(names)} are collinear (or one is constant); "
-            "R would give NA for a coefficient — drop the redundant column"
-        )
     scode = _strata_codes(frame, strata_)
     ccode = pd.factorize(frame[cluster], sort=True)[0] if cluster is not None else None
+    # rows in the order of stratum, time, event (censored first): risk-set sums run over
+    # contiguous rows (results do not depend on the order of the rows)
+    order = np.lexsort((status, stop, scode))
+    begin, stop, status, x, scode = begin[order], stop[order], status[order], x[order], scode[order]
+    ccode = ccode[order] if ccode is not None else None
     cdata = _CoxData(
         start=begin,
         stop=stop,
@@ -1318,34 +1760,27 @@ def cox(
         strata=scode,
         cluster=ccode,
     )
+    if _column_rank(cdata.xc) < x.shape[1]:  # xc: x - x.mean(axis=0)
+        raise ValueError(
+            f"the covariates {', '.join(names)} are collinear (or one is constant); "
+            "R would give NA for a coefficient — drop the redundant column"
+        )
     if np.linalg.matrix_rank(_information(cdata, np.zeros(x.shape[1]), ties)) < x.shape[1]:
         raise ValueError(
             f"the covariates {', '.join(names)} carry no information on some coefficient "
             "(a covariate constant within every stratum or among everybody at risk at the "
             "event times); drop it"
         )
-    # statsmodels counts a row as at risk at t when entry <= t; R's (start, stop] needs
-    # start < t: move each entry to the next float up, which is exactly that
-    entry = np.nextafter(begin, np.inf) if start is not None else None
-    model = PHReg(stop, x, status=status, entry=entry, strata=scode, ties=ties)
     not_converged = (
         "the Cox model did not converge: a coefficient runs off to infinity (monotone "
         "likelihood, e.g. a level of a covariate in which everybody, or nobody, had the "
         "event first; R's coxph warns 'coefficient may be infinite'). Merge sparse levels "
         "or drop the covariate"
     )
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", ConvergenceWarning)
-        try:
-            fitted = model.fit(method="newton", maxiter=MAX_ITERATIONS, tol=1e-12, ridge_factor=0)
-        except np.linalg.LinAlgError as error:
-            raise ValueError(not_converged) from error
-    beta = np.asarray(fitted.params, dtype=float)
-    if (
-        any(issubclass(w.category, ConvergenceWarning) for w in caught)
-        or not np.isfinite(beta).all()
-    ):
-        raise ValueError(not_converged)
+    try:
+        beta = _fit_newton(cdata, ties)
+    except np.linalg.LinAlgError as error:
+        raise ValueError(not_converged) from error
     naive = np.linalg.inv(_information(cdata, beta, ties))
     se = np.sqrt(np.diag(naive))
     coefficients = pd.DataFrame({"term": names, "coef": beta, "se": se})
@@ -1364,13 +1799,10 @@ def cox(
     coefficients["hazard_ratio"] = np.exp(beta)
     coefficients["hr_low"] = np.exp(beta - z * used_se)
     coefficients["hr_high"] = np.exp(beta + z * used_se)
-    concordance, concordance_se, _ = _concordance(cdata, x @ beta)
     return CoxResult(
         coefficients=coefficients,
-        loglik=float(model.loglike(beta)),
-        loglik_null=float(model.loglike(np.zeros_like(beta))),
-        concordance=float(concordance),
-        concordance_se=float(concordance_se),
+        loglik=_loglik(cdata, _steps(cdata, beta, ties), beta),
+        loglik_null=_loglik(cdata, _steps(cdata, np.zeros_like(beta), ties), np.zeros_like(beta)),
         n=len(frame),
         n_events=int(status.sum()),
         n_missing=n_missing,
