@@ -548,3 +548,24 @@ def test_validation_table_is_written_next_to_the_tidy_wave(tmp_path):
     quarantine = pd.read_parquet(tmp_path / "out" / "quarantine.parquet")
     assert len(data) == 1 and len(quarantine) == 1
     assert sha256_of(path.parent / "export.csv")  # the raw file is untouched
+
+
+def test_parquet_extract_reads_like_the_csv(tmp_path):
+    for name in ("csv", "pq", "bad"):
+        (tmp_path / name).mkdir()
+    rows = [good_row(1), good_row(2, ags="05958004", zuf_gesamt=-9), good_row(3, zuf_beratung=7)]
+    csv_path = csv_case(rows)(tmp_path / "csv")
+    coded_frame(rows).astype({"lfdn": "int64"}).to_parquet(
+        tmp_path / "pq" / "export.parquet", index=False
+    )
+    pq_path = manifest(tmp_path / "pq", "export.parquet", "parquet")
+    from_csv, from_parquet = read_wave(csv_path), read_wave(pq_path)
+    assert from_parquet.counts == from_csv.counts == {
+        "read": 3, "accepted": 2, "accepted_with_flags": 0, "quarantined": 1
+    }  # fmt: skip
+    pd.testing.assert_frame_equal(
+        from_csv.data.drop(columns="row"), from_parquet.data.drop(columns="row"), check_dtype=False
+    )
+    assert from_parquet.quarantine["row"].tolist() == [3]
+    broken = raw_case(b"PAR1 nothing", "export.parquet", "parquet")(tmp_path / "bad")
+    assert main(["validate", str(broken)]) == 2

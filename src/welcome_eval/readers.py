@@ -20,7 +20,7 @@ import pandas as pd
 #: Encodings tried in this order when a CSV file does not declare one.
 CSV_ENCODINGS = ("utf-8-sig", "cp1252")
 CSV_DELIMITERS = ";,\t|"
-FORMATS = ("csv", "xlsx", "sav")
+FORMATS = ("csv", "xlsx", "sav", "parquet")
 
 
 #: What survey tools add to their exports: technical columns to ignore (shell
@@ -75,7 +75,11 @@ def detect_format(path: Path) -> str:
         return "xlsx"
     if suffix in ("sav", "zsav"):
         return "sav"
-    raise ReadError(f"{path}: unknown file type {path.suffix!r}; expected one of .csv, .xlsx, .sav")
+    if suffix in ("parquet", "pq"):
+        return "parquet"
+    raise ReadError(
+        f"{path}: unknown file type {path.suffix!r}; expected one of .csv, .xlsx, .sav, .parquet"
+    )
 
 
 def read_raw(path: str | Path, format: str | None = None, **options: Any) -> RawTable:
@@ -99,6 +103,8 @@ def read_raw(path: str | Path, format: str | None = None, **options: Any) -> Raw
         return read_xlsx(path, sheet=options.get("sheet"), header_row=options.get("header_row"))
     if format == "sav":
         return read_sav(path)
+    if format == "parquet":
+        return read_parquet(path)
     raise ReadError(f"{path}: unsupported format {format!r}; expected one of {', '.join(FORMATS)}")
 
 
@@ -246,6 +252,22 @@ def read_xlsx(
         format="xlsx",
         detected={"sheet": sheet if sheet is not None else 0, "header_row": position + 1},
     )
+
+
+def read_parquet(path: str | Path) -> RawTable:
+    """Read a Parquet file (large register extracts); typed columns are kept as they are."""
+    import pyarrow as pa
+
+    path = Path(path)
+    try:
+        frame = pd.read_parquet(path)
+    except (OSError, ValueError, pa.ArrowException) as exc:
+        raise ReadError(f"{path}: not a readable Parquet file ({exc})") from exc
+    frame = frame.reset_index(drop=True)
+    frame.columns = [str(c).strip() for c in frame.columns]
+    # Parquet has no header line: the row is the record number, counted from 1.
+    rows = pd.Series(range(1, len(frame) + 1), index=frame.index, name="row")
+    return RawTable(frame=frame, source_rows=rows, path=path, format="parquet")
 
 
 def read_sav(path: str | Path) -> RawTable:
