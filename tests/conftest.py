@@ -6,6 +6,7 @@ import csv
 import io
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import yaml
 
@@ -16,6 +17,50 @@ HEADER = [
     "zuf_praxisbeispiele", "zuf_material", "zuf_beratung", "zuf_vernetzung", "zuf_gesamt",
     "weiterempfehlung", "ideen",
 ]  # fmt: skip
+
+
+#: Reference values written by the R scripts beside them, and their public data.
+REFERENCE = Path(__file__).parent / "reference"
+#: The psych::bfi items in tests/reference/bfi_subset.csv.
+BFI_ITEMS = [f"{trait}{number}" for trait in "AC" for number in range(1, 6)]
+
+
+@pytest.fixture(scope="session")
+def bfi_data() -> pd.DataFrame:
+    """psych::bfi extract (A1–A5, C1–C5, gender, education), read by R and Python alike."""
+    data = pd.read_csv(REFERENCE / "bfi_subset.csv").astype(float)
+    if data.shape != (2800, 12):
+        raise RuntimeError(f"bfi_subset.csv has shape {data.shape}, expected (2800, 12)")
+    return data
+
+
+@pytest.fixture(scope="session")
+def bfi_codebook() -> Codebook:
+    """A codebook for the bfi items on their 6-point scale."""
+    return Codebook.from_dict(
+        {
+            "survey": "bfi",
+            "respondent_id": "id",
+            "scales": {
+                "agree6": {
+                    "type": "likert",
+                    "values": {
+                        1: "trifft gar nicht zu",
+                        2: "trifft nicht zu",
+                        3: "trifft eher nicht zu",
+                        4: "trifft eher zu",
+                        5: "trifft zu",
+                        6: "trifft voll zu",
+                    },
+                }
+            },
+            "items": [{"id": "id", "type": "id"}]
+            + [
+                {"id": item, "type": "likert", "scale": "agree6", "short": f"Item {item}"}
+                for item in BFI_ITEMS
+            ],
+        }
+    )
 
 
 @pytest.fixture(scope="session")

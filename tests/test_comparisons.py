@@ -9,21 +9,19 @@ R is not needed to run these tests.
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import BFI_ITEMS, REFERENCE
 
 from welcome_eval import stats
-from welcome_eval.codebook import Codebook
 
-REFERENCE = Path(__file__).parent / "reference"
 RTOL = 1e-10
 # Interval limits that are exactly 0 or 1 in R may come out as 1e-17 in Python.
 ATOL = 1e-14
 
-ITEMS = [f"{trait}{number}" for trait in "AC" for number in range(1, 6)]
+ITEMS = BFI_ITEMS
 
 
 @pytest.fixture(scope="module")
@@ -32,33 +30,10 @@ def reference() -> dict:
 
 
 @pytest.fixture(scope="module")
-def bfi() -> pd.DataFrame:
-    data = pd.read_csv(REFERENCE / "bfi_subset.csv").astype(float)
-    assert data.shape == (2800, 12)
+def bfi(bfi_data: pd.DataFrame) -> pd.DataFrame:
     # the weight of comparisons.R
-    education = np.where(data.education.isna(), 1.0, 0.6 + 0.2 * data.education)
-    return data.assign(w=np.where(data.gender == 1, 1.25, 0.8) * education)
-
-
-@pytest.fixture(scope="module")
-def bfi_codebook() -> Codebook:
-    return Codebook.from_dict(
-        {
-            "survey": "bfi",
-            "respondent_id": "id",
-            "scales": {
-                "agree6": {
-                    "type": "likert",
-                    "values": {code: f"Stufe {code}" for code in range(1, 7)},
-                }
-            },
-            "items": [{"id": "id", "type": "id"}]
-            + [
-                {"id": item, "type": "likert", "scale": "agree6", "short": f"Item {item}"}
-                for item in ITEMS
-            ],
-        }
-    )
+    education = np.where(bfi_data.education.isna(), 1.0, 0.6 + 0.2 * bfi_data.education)
+    return bfi_data.assign(w=np.where(bfi_data.gender == 1, 1.25, 0.8) * education)
 
 
 def close(actual, expected, *, atol: float = ATOL) -> None:

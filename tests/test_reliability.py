@@ -10,16 +10,15 @@ on standard errors; the achieved agreement is about 1e-14).
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import REFERENCE
 
 from welcome_eval import stats
 from welcome_eval.codebook import Codebook
 
-REFERENCE = Path(__file__).parent / "reference"
 RTOL = 1e-10
 ATOL = 1e-14
 
@@ -37,10 +36,8 @@ def reference() -> dict:
 
 
 @pytest.fixture(scope="module")
-def bfi() -> pd.DataFrame:
-    data = pd.read_csv(REFERENCE / "bfi_subset.csv").astype(float)
-    assert data.shape == (2800, 12)
-    return data
+def bfi(bfi_data: pd.DataFrame) -> pd.DataFrame:
+    return bfi_data
 
 
 def close(actual, expected, rtol: float = RTOL) -> None:

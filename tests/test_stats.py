@@ -8,21 +8,18 @@ needed to run these tests.
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import REFERENCE
 
 from welcome_eval import stats
 from welcome_eval.codebook import Codebook
 
-REFERENCE = Path(__file__).parent / "reference"
 RTOL = 1e-10
 # Limits that are exactly 0 or 1 in R may come out as 1e-17 in Python.
 ATOL = 1e-14
-
-BFI_ITEMS = [f"{trait}{number}" for trait in "AC" for number in range(1, 6)]
 
 
 @pytest.fixture(scope="module")
@@ -31,38 +28,8 @@ def reference() -> dict:
 
 
 @pytest.fixture(scope="module")
-def bfi() -> pd.DataFrame:
-    data = pd.read_csv(REFERENCE / "bfi_subset.csv").astype(float)
-    assert data.shape == (2800, 12)
-    return data
-
-
-@pytest.fixture(scope="module")
-def bfi_codebook() -> Codebook:
-    return Codebook.from_dict(
-        {
-            "survey": "bfi",
-            "respondent_id": "id",
-            "scales": {
-                "agree6": {
-                    "type": "likert",
-                    "values": {
-                        1: "trifft gar nicht zu",
-                        2: "trifft nicht zu",
-                        3: "trifft eher nicht zu",
-                        4: "trifft eher zu",
-                        5: "trifft zu",
-                        6: "trifft voll zu",
-                    },
-                }
-            },
-            "items": [{"id": "id", "type": "id"}]
-            + [
-                {"id": item, "type": "likert", "scale": "agree6", "short": f"Item {item}"}
-                for item in BFI_ITEMS
-            ],
-        }
-    )
+def bfi(bfi_data: pd.DataFrame) -> pd.DataFrame:
+    return bfi_data
 
 
 def close(actual, expected) -> None:
