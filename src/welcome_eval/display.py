@@ -2,6 +2,13 @@
 
 Figures are embedded as PNG ``<figure>`` elements with German alt text and
 caption, so a report needs nothing from outside the HTML file.
+
+These functions are the disclosure gate of every report: :func:`show_table`
+and :func:`show_figure` accept only data that passed
+:func:`welcome_eval.privacy.protect` (or was declared
+:func:`welcome_eval.privacy.not_personal`), and :func:`show_list` only answers
+from :func:`welcome_eval.privacy.redact_answers`. Anything else raises
+:class:`UnprotectedData` and the report build stops.
 """
 
 from __future__ import annotations
@@ -16,6 +23,24 @@ import pandas as pd
 from IPython.display import HTML, Markdown, display
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+
+from welcome_eval.disclosure import DEFAULT_MARK, DisclosureError, SuppressedTable
+from welcome_eval.privacy import NotPersonal, RedactedAnswers
+
+Gated = SuppressedTable | NotPersonal
+
+
+class UnprotectedData(DisclosureError):
+    """A report tried to show data that did not pass the disclosure gate."""
+
+
+def _check_gated(data: object, what: str) -> None:
+    items = data if isinstance(data, list | tuple) else [data]
+    if not items or not all(isinstance(item, SuppressedTable | NotPersonal) for item in items):
+        raise UnprotectedData(
+            f"{what} must come from welcome_eval.privacy.protect(...) (groups of people) or "
+            f"welcome_eval.privacy.not_personal(...) (no persons), got {type(data).__name__}"
+        )
 
 
 def figure_html(fig: Figure | Axes, *, caption: str, alt: str, dpi: int = 110) -> str:
@@ -32,34 +57,59 @@ def figure_html(fig: Figure | Axes, *, caption: str, alt: str, dpi: int = 110) -
     )
 
 
-def show_figure(fig: Figure | Axes, *, caption: str, alt: str) -> None:
-    """Display a figure with German caption and alt text in the report."""
+def show_figure(
+    fig: Figure | Axes, *, caption: str, alt: str, data: Gated | list[Gated] | tuple[Gated, ...]
+) -> None:
+    """Display a figure with German caption and alt text in the report.
+
+    ``data`` is what the figure was drawn from, as it came through the
+    disclosure gate (one or several tables); a figure of unprotected data is
+    refused and closed.
+    """
+    try:
+        _check_gated(data, "the data of a figure")
+    except UnprotectedData:
+        plt.close(fig.figure if isinstance(fig, Axes) else fig)
+        raise
     display(HTML(figure_html(fig, caption=caption, alt=alt)))
 
 
 def table_html(
-    frame: pd.DataFrame,
+    frame: pd.DataFrame | SuppressedTable,
     *,
     caption: str | None = None,
     formats: Mapping[str, Callable[[object], str]] | None = None,
     numeric: tuple[str, ...] = (),
 ) -> str:
-    """A small DataFrame as an HTML table with German column names and formatted cells.
+    """A small table as HTML with German column names and formatted cells.
 
     ``formats`` maps a column to a function turning its values into text
     (e.g. :func:`welcome_eval.german_format.percent`); ``numeric`` columns are
-    right-aligned.
+    right-aligned. A :class:`~welcome_eval.disclosure.SuppressedTable` shows its
+    hidden cells as "." and gets the German footnote.
     """
     formats = dict(formats or {})
+    footnote = ""
+    hidden: pd.DataFrame | None = None
+    if isinstance(frame, SuppressedTable):
+        if frame.any_suppressed:
+            footnote = f"<p class=footnote>{html.escape(frame.footnote)}</p>"
+        hidden = frame.suppressed
+        frame = frame.table
     head = "".join(
         f"<th{' class=num' if c in numeric or c in formats else ''}>{html.escape(str(c))}</th>"
         for c in frame.columns
     )
     rows = []
-    for _, row in frame.iterrows():
+    hidden_cells = hidden.to_numpy(bool) if hidden is not None else None
+    for position, (_, row) in enumerate(frame.iterrows()):
         cells = []
-        for column in frame.columns:
+        for column_number, column in enumerate(frame.columns):
             value = row[column]
+            if hidden_cells is not None and hidden_cells[position, column_number]:
+                css = " class=num" if column in numeric or column in formats else ""
+                cells.append(f"<td{css}>{DEFAULT_MARK}</td>")
+                continue
             text = (
                 formats[column](value)
                 if column in formats
@@ -73,11 +123,16 @@ def table_html(
             cells.append(f"<td{css}>{html.escape(text)}</td>")
         rows.append("<tr>" + "".join(cells) + "</tr>")
     cap = f"<caption>{html.escape(caption)}</caption>" if caption else ""
-    return f"<table>{cap}<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+    return (
+        f"<table>{cap}<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+        + footnote
+    )
 
 
-def show_table(frame: pd.DataFrame, **kwargs: object) -> None:
-    """Display :func:`table_html` in the report."""
+def show_table(table: Gated, **kwargs: object) -> None:
+    """Display a table that passed the disclosure gate (see :func:`table_html`)."""
+    _check_gated(table, "a table")
+    frame = table.table if isinstance(table, NotPersonal) else table
     display(HTML(table_html(frame, **kwargs)))
 
 
@@ -86,8 +141,14 @@ def show_text(markdown: str) -> None:
     display(Markdown(markdown))
 
 
-def show_list(items: list[str], *, css_class: str = "") -> None:
-    """Display a bulleted list of (already redacted) texts."""
+def show_list(items: RedactedAnswers, *, css_class: str = "") -> None:
+    """Display a bulleted list of open answers from
+    :func:`welcome_eval.privacy.redact_answers`."""
+    if not isinstance(items, RedactedAnswers):
+        raise UnprotectedData(
+            "open answers must come from welcome_eval.privacy.redact_answers(...), "
+            f"got {type(items).__name__}"
+        )
     cls = f' class="{css_class}"' if css_class else ""
     body = "".join(f"<li>{html.escape(str(i))}</li>" for i in items)
     display(HTML(f"<ul{cls}>{body}</ul>"))

@@ -5,6 +5,9 @@
   the repository.
 * Free-text answers are redacted before anything can reach a report: e-mail
   addresses, telephone numbers, web addresses and street addresses.
+* Every table and figure a report shows passes :func:`protect` (disclosure
+  control) or is declared :func:`not_personal`; :mod:`welcome_eval.display`
+  refuses anything else, so the gate cannot be forgotten.
 """
 
 from __future__ import annotations
@@ -13,10 +16,14 @@ import hashlib
 import hmac
 import os
 import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 
 from welcome_eval.config import PSEUDONYM_KEY_ENV
+from welcome_eval.disclosure import SuppressedTable, suppress
 
 #: Key used for the synthetic demo data only; real waves need their own key.
 DEMO_KEY = "welcome-eval-demo-data"
@@ -105,3 +112,110 @@ def redact_text(text: str | None) -> str | None:
 def redact_series(values: pd.Series) -> pd.Series:
     """:func:`redact_text` over a Series of free-text answers."""
     return values.map(redact_text)
+
+
+# ---------------------------------------------------------------------------
+# the gate before publication
+
+#: Default minimum number of respondents behind every value a report shows.
+DEFAULT_MIN_N = 5
+
+
+@dataclass(frozen=True)
+class NotPersonal:
+    """A table declared free of person-level groups (e.g. one row per municipality
+    from the participation record), with the reason why, so a report can show it."""
+
+    table: pd.DataFrame
+    reason: str
+
+
+def protect(
+    table: pd.DataFrame,
+    *,
+    counts: str | Mapping[str, str] | None = "n",
+    min_n: int = DEFAULT_MIN_N,
+    **kwargs: Any,
+) -> SuppressedTable:
+    """Pass a table about people through disclosure control before it is shown.
+
+    The one gate of every report: :func:`welcome_eval.display.show_table` and
+    :func:`welcome_eval.display.show_figure` accept only what came through
+    here (or through :func:`not_personal`). Tidy tables name their count
+    column in ``counts`` (groups with fewer than ``min_n`` respondents lose
+    their values, with secondary suppression when a total row is published);
+    two-way frequency tables pass ``counts=None``. Further keywords go to
+    :func:`welcome_eval.disclosure.suppress` (``totals``, ``values``,
+    ``force`` …); municipality × respondent role is refused there.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"district": ["Olpe", "Soest"], "n": [3, 40], "mean": [4.0, 3.5]})
+    >>> protect(t, counts="n").display()
+      district   n mean
+    0     Olpe   .    .
+    1    Soest  40  3.5
+    """
+    return suppress(table, counts=counts, min_n=min_n, **kwargs)
+
+
+def not_personal(table: pd.DataFrame, reason: str) -> NotPersonal:
+    """Declare that ``table`` shows no groups of people (say why, in German).
+
+    For tables whose rows are municipalities, dates or methods — not
+    respondents or register persons. The reason is kept with the table so a
+    reviewer can check the claim.
+
+    Examples
+    --------
+    >>> not_personal(pd.DataFrame({"Gemeinde": ["Olpe"]}), "Teilnahme der Gemeinden").reason
+    'Teilnahme der Gemeinden'
+    """
+    if not isinstance(table, pd.DataFrame):
+        raise TypeError(f"not_personal expects a DataFrame, got {type(table).__name__}")
+    if not str(reason).strip():
+        raise ValueError("not_personal needs a reason why the table shows no persons")
+    return NotPersonal(table, str(reason))
+
+
+class RedactedAnswers(list):
+    """Open answers that passed :func:`redact_answers` (the only kind a report lists)."""
+
+
+def redact_answers(
+    texts: pd.Series,
+    *,
+    groups: pd.Series | None = None,
+    min_n: int = DEFAULT_MIN_N,
+    names: Iterable[str] = (),
+) -> RedactedAnswers:
+    """Open answers ready for a report: redacted, and only from large enough groups.
+
+    E-mail addresses, web addresses, telephone numbers, street addresses
+    (:func:`redact_text`) and the given ``names`` (whole words, e.g. from the
+    codebook's ``privacy: names:`` list) become ``[entfernt]``. When
+    ``groups`` (aligned with ``texts``, e.g. the municipality of each
+    respondent) is given, answers from groups with fewer than ``min_n``
+    respondents are left out: a remark from a group of two is recognisable
+    by content alone. Empty answers are dropped; the order is kept.
+
+    Examples
+    --------
+    >>> redact_answers(pd.Series(["Danke, Frau Kowalski!", "mail: a@b.de"]), names=["Kowalski"])
+    ['Danke, Frau [entfernt]!', 'mail: [entfernt]']
+    """
+    if groups is not None:
+        if len(groups) != len(texts):
+            raise ValueError("groups must have one entry per answer")
+        sizes = groups.map(groups.value_counts())
+        texts = texts[(sizes >= min_n).to_numpy()]
+    words = sorted({str(n).strip() for n in names if str(n).strip()}, key=len, reverse=True)
+    pattern = re.compile(r"\b(?:" + "|".join(map(re.escape, words)) + r")\b") if words else None
+    out = RedactedAnswers()
+    for text in texts.dropna():
+        cleaned = redact_text(str(text))
+        if pattern is not None:
+            cleaned = pattern.sub(REDACTED, cleaned)
+        if cleaned and cleaned.strip():
+            out.append(cleaned)
+    return out
