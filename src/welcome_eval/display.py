@@ -16,7 +16,7 @@ from __future__ import annotations
 import base64
 import html
 import io
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 
 import matplotlib.pyplot as plt
 import pandas as pd
@@ -80,13 +80,17 @@ def table_html(
     caption: str | None = None,
     formats: Mapping[str, Callable[[object], str]] | None = None,
     numeric: tuple[str, ...] = (),
+    labels: Mapping[str, str] | None = None,
+    columns: Sequence[str] | None = None,
 ) -> str:
     """A small table as HTML with German column names and formatted cells.
 
     ``formats`` maps a column to a function turning its values into text
     (e.g. :func:`welcome_eval.german_format.percent`); ``numeric`` columns are
-    right-aligned. A :class:`~welcome_eval.disclosure.SuppressedTable` shows its
-    hidden cells as "." and gets the German footnote.
+    right-aligned; ``labels`` gives German headers for column names and
+    ``columns`` picks and orders the columns shown. A
+    :class:`~welcome_eval.disclosure.SuppressedTable` shows its hidden cells as
+    "." and gets the German footnote.
     """
     formats = dict(formats or {})
     footnote = ""
@@ -96,8 +100,17 @@ def table_html(
             footnote = f"<p class=footnote>{html.escape(frame.footnote)}</p>"
         hidden = frame.suppressed
         frame = frame.table
+    if columns is not None:
+        missing = [c for c in columns if c not in frame.columns]
+        if missing:
+            raise KeyError(f"columns {missing} are not in the table ({list(frame.columns)})")
+        if hidden is not None:
+            hidden = hidden[list(columns)]
+        frame = frame[list(columns)]
+    labels = dict(labels or {})
     head = "".join(
-        f"<th{' class=num' if c in numeric or c in formats else ''}>{html.escape(str(c))}</th>"
+        f"<th{' class=num' if c in numeric or c in formats else ''}>"
+        f"{html.escape(str(labels.get(c, c)))}</th>"
         for c in frame.columns
     )
     rows = []

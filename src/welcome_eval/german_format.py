@@ -63,3 +63,16 @@ def date(value: dt.date | dt.datetime | pd.Timestamp | str | None, *, missing: s
     if value is None or value is pd.NaT or (isinstance(value, float) and math.isnan(value)):
         return missing
     return pd.Timestamp(value).strftime("%d.%m.%Y")
+
+
+def percentage_points(
+    share_difference: float | None, digits: int = 0, *, missing: str = "–"
+) -> str:
+    """A difference of two shares in percentage points, with sign: ``+12`` / ``−3``.
+
+    >>> percentage_points(0.123)
+    '+12'
+    """
+    if share_difference is None or pd.isna(share_difference):
+        return missing
+    return signed(share_difference * 100, digits, missing=missing)

@@ -10,16 +10,18 @@ reports succeeded, so a failed build leaves the last good reports in place.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import os
 import shutil
 import sys
 import tempfile
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
+from queue import Empty, Queue
 from typing import Any
 
 import jinja2
@@ -35,8 +37,19 @@ from welcome_eval.german_format import integer as german_integer
 from welcome_eval.wave import Manifest, Wave, find_manifests, read_wave
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
-#: Report notebook per survey: ``notebooks/<survey>_welle.ipynb``.
+#: Regional report per wave of a survey: ``notebooks/<survey>_welle.ipynb``.
 NOTEBOOK_PATTERN = "{survey}_welle.ipynb"
+#: Data-quality and methods report for every wave of every survey.
+QUALITY_NOTEBOOK = "qualitaet.ipynb"
+#: Benchmark report per participating municipality and wave of this survey.
+MUNICIPAL_NOTEBOOK = "gemeinde.ipynb"
+MUNICIPAL_SURVEY = "neubuerger"
+#: The programme overview (participation, round tables, costs), once per build.
+PROGRAMME_NOTEBOOK = "programm.ipynb"
+#: Where the researcher edition (same reports, code folded) is published.
+RESEARCH_DIR = "forschung"
+#: Minimum number of respondents behind every value shown (issue: default 5).
+DEFAULT_MIN_N = 5
 
 
 class BuildError(RuntimeError):
@@ -45,16 +58,24 @@ class BuildError(RuntimeError):
 
 @dataclass
 class ReportJob:
-    """One report to build: a wave, the earlier waves for trends, the notebook."""
+    """One report to build: which notebook, with which parameters, written where.
 
-    manifest: Manifest
-    previous: list[Manifest]
+    ``kind`` is ``"welle"`` (regional report of a wave), ``"qualitaet"``
+    (data quality and methods of a wave), ``"gemeinde"`` (benchmark report of
+    one municipality for one wave) or ``"programm"`` (programme overview).
+    """
+
+    kind: str
     notebook: Path
-    wave: Wave
-
-    @property
-    def relative_path(self) -> Path:
-        return Path(self.manifest.survey) / self.manifest.wave / "bericht.html"
+    relative_path: Path
+    title: str
+    parameters: dict[str, Any]
+    inputs: list[tuple[str, str]]
+    demo: bool
+    manifest: Manifest | None = None
+    wave: Wave | None = None
+    previous: list[Manifest] = field(default_factory=list)
+    municipality: dict[str, str] | None = None
 
 
 @dataclass
@@ -62,6 +83,7 @@ class BuildResult:
     out_dir: Path
     index: Path
     reports: list[Path] = field(default_factory=list)
+    research_index: Path | None = None
     seconds: float = 0.0
 
 
@@ -73,40 +95,142 @@ def build_date() -> dt.date:
     return dt.date.today()
 
 
-def plan(data_dir: str | Path | None = None) -> list[ReportJob]:
-    """Read and validate every wave; return the reports to build, oldest wave first.
+def _inputs(manifests: Iterable[Manifest], waves: Mapping[Path, Wave]) -> list[tuple[str, str]]:
+    return [(m.file.name, waves[m.path].provenance["sha256"]) for m in manifests]
 
-    Raises :class:`BuildError` naming the manifest if any wave cannot be read.
+
+def plan(data_dir: str | Path | None = None, *, min_n: int = DEFAULT_MIN_N) -> list[ReportJob]:
+    """Read and validate every wave; return the reports to build.
+
+    Regional and data-quality reports per wave (oldest first), then one
+    benchmark report per participating municipality and wave of the
+    newcomer survey, then the programme overview — each only if its
+    notebook exists. Raises :class:`BuildError` naming the manifest if any
+    wave cannot be read.
     """
-    directory = Path(data_dir or default_data_dir())
+    directory = Path(data_dir or default_data_dir()).resolve()
     manifests = find_manifests(directory)
     if not manifests:
         raise BuildError(
             f"No wave manifests found under {directory} (expected <survey>/<wave>/manifest.yaml)"
         )
-    jobs: list[ReportJob] = []
-    by_survey: dict[str, list[Manifest]] = {}
+    if not isinstance(min_n, int) or min_n < 1:
+        raise BuildError(f"min_n must be a positive whole number (e.g. 5), got {min_n!r}")
+    waves: dict[Path, Wave] = {}
     for path in manifests:
         try:
-            wave = read_wave(path)
+            waves[path] = read_wave(path)
         except Exception as exc:  # every reader/validation error becomes one clear message
             raise BuildError(f"Wave {path.parent.name} ({path}) is invalid: {exc}") from exc
-        manifest = wave.manifest
-        notebook = notebooks_dir() / NOTEBOOK_PATTERN.format(survey=manifest.survey)
-        if not notebook.is_file():
-            continue  # validated, but this survey has no wave report (e.g. register extracts)
-        earlier = by_survey.setdefault(manifest.survey, [])
-        jobs.append(ReportJob(manifest, list(earlier), notebook, wave))
-        earlier.append(manifest)
+    common = {"data_dir": str(directory), "min_n": min_n}
+    jobs: list[ReportJob] = []
+    by_survey: dict[str, list[Manifest]] = {}
+    quality = notebooks_dir() / QUALITY_NOTEBOOK
+    for wave in waves.values():
+        m = wave.manifest
+        earlier = by_survey.setdefault(m.survey, [])
+        parameters = {
+            "manifest": str(m.path),
+            "previous_manifests": [str(p.path) for p in earlier],
+            **common,
+        }
+        inputs = _inputs([*earlier, m], waves)
+        notebook = notebooks_dir() / NOTEBOOK_PATTERN.format(survey=m.survey)
+        if notebook.is_file():
+            jobs.append(
+                ReportJob(
+                    "welle",
+                    notebook,
+                    Path(m.survey) / m.wave / "bericht.html",
+                    m.title,
+                    parameters,
+                    inputs,
+                    m.demo,
+                    m,
+                    wave,
+                    list(earlier),
+                )
+            )
+        if quality.is_file():
+            jobs.append(
+                ReportJob(
+                    "qualitaet",
+                    quality,
+                    Path(m.survey) / m.wave / "qualitaet.html",
+                    f"Datenqualität und Methoden: {m.title}",
+                    parameters,
+                    [(m.file.name, wave.provenance["sha256"])],
+                    m.demo,
+                    m,
+                    wave,
+                    list(earlier),
+                )
+            )
+        earlier.append(m)
+    jobs += _municipal_jobs(directory, waves, common)
+    programme = notebooks_dir() / PROGRAMME_NOTEBOOK
+    if programme.is_file():
+        jobs.append(
+            ReportJob(
+                "programm",
+                programme,
+                Path("programm") / "bericht.html",
+                "Die Qualitätsoffensive im Überblick",
+                dict(common),
+                _inputs(waves[p].manifest for p in waves),
+                any(w.manifest.demo for w in waves.values()),
+            )
+        )
     return jobs
 
 
-def execute_notebook(path: Path, parameters: dict[str, Any], *, cwd: Path) -> nbformat.NotebookNode:
-    """Execute a notebook top to bottom with ``parameters`` injected after its
-    cell tagged ``parameters`` (papermill's convention)."""
-    from jupyter_client.manager import KernelManager
-    from nbclient import NotebookClient
-    from nbclient.exceptions import CellExecutionError
+def _municipal_jobs(
+    directory: Path, waves: Mapping[Path, Wave], common: dict[str, Any]
+) -> list[ReportJob]:
+    notebook = notebooks_dir() / MUNICIPAL_NOTEBOOK
+    if not notebook.is_file():
+        return []
+    from welcome_eval.programme import participating_on, participation_record
+
+    try:
+        record = participation_record(directory)
+    except Exception as exc:
+        raise BuildError(f"Municipal reports need the participation record: {exc}") from exc
+    jobs = []
+    earlier: list[Manifest] = []
+    others = [w.manifest for w in waves.values() if w.manifest.survey != MUNICIPAL_SURVEY]
+    for wave in waves.values():
+        m = wave.manifest
+        if m.survey != MUNICIPAL_SURVEY:
+            continue
+        on = m.fieldwork_start or dt.date(int(m.wave), 1, 1)
+        members = record[participating_on(record, on)]
+        for row in members.itertuples(index=False):
+            jobs.append(
+                ReportJob(
+                    "gemeinde",
+                    notebook,
+                    Path("gemeinden") / row.ags / f"{m.wave}.html",
+                    f"{row.name}: Bericht {m.wave}",
+                    {
+                        "manifest": str(m.path),
+                        "previous_manifests": [str(p.path) for p in earlier],
+                        "ags": row.ags,
+                        **common,
+                    },
+                    _inputs([*earlier, m, *others], waves),
+                    m.demo,
+                    m,
+                    wave,
+                    list(earlier),
+                    {"ags": row.ags, "name": row.name, "district": row.district},
+                )
+            )
+        earlier.append(m)
+    return jobs
+
+
+def _parameterized(path: Path, parameters: dict[str, Any]) -> nbformat.NotebookNode:
     from papermill.iorw import load_notebook_node
     from papermill.parameterize import parameterize_notebook
 
@@ -115,26 +239,107 @@ def execute_notebook(path: Path, parameters: dict[str, Any], *, cwd: Path) -> nb
         # papermill gives the injected cell a random id; a fixed one keeps builds byte-identical.
         if "injected-parameters" in cell.metadata.get("tags", []):
             cell.id = "injected-parameters"
-    # Local sockets instead of TCP: nothing listens on the network during a build.
-    with tempfile.TemporaryDirectory(prefix="welcome-eval-kernel-") as sockets:
-        kernel = KernelManager(
-            kernel_name="python3", transport="ipc", ip=str(Path(sockets) / "kernel")
-        )
-        client = NotebookClient(
-            notebook,
-            km=kernel,
-            timeout=600,
-            kernel_name="python3",
-            resources={"metadata": {"path": str(cwd)}},
-        )
-        try:
-            client.execute()
-        except CellExecutionError as exc:
-            raise BuildError(f"{path.name} failed with parameters {parameters}:\n{exc}") from exc
-        finally:
-            if kernel.has_kernel:
-                kernel.shutdown_kernel(now=True)
     return notebook
+
+
+def _run_cells(notebook: nbformat.NotebookNode, client: Any, path: Path, parameters: Any) -> None:
+    from nbclient.exceptions import CellExecutionError
+
+    try:
+        client.execute()
+    except CellExecutionError as exc:
+        raise BuildError(f"{path.name} failed with parameters {parameters}:\n{exc}") from exc
+    # A reused kernel keeps counting; number the cells as a fresh kernel would.
+    count = 0
+    for cell in notebook.cells:
+        if cell.cell_type == "code" and cell.get("execution_count") is not None:
+            count += 1
+            cell.execution_count = count
+            for output in cell.outputs:
+                if "execution_count" in output:
+                    output["execution_count"] = count
+
+
+def execute_notebook(path: Path, parameters: dict[str, Any], *, cwd: Path) -> nbformat.NotebookNode:
+    """Execute a notebook top to bottom in a fresh kernel, with ``parameters``
+    injected after its cell tagged ``parameters`` (papermill's convention)."""
+    with ReportKernel() as kernel:
+        return kernel.execute(path, parameters, cwd=cwd)
+
+
+#: Run before every report in a reused kernel: an empty namespace, no open
+#: figures, the plotting and pandas settings the kernel started with.
+_RESET = """\
+%reset -f
+import os as _os, sys as _sys, warnings as _warnings
+import matplotlib as _mpl, matplotlib.pyplot as _plt, pandas as _pd
+_plt.close("all")
+if not hasattr(_sys, "_welcome_eval_rc"):
+    _sys._welcome_eval_rc = _mpl.rcParams.copy()
+with _warnings.catch_warnings():
+    _warnings.simplefilter("ignore")
+    _mpl.rcParams.update(_sys._welcome_eval_rc)
+    _pd.reset_option("all")
+_warnings.resetwarnings()
+_os.chdir({cwd!r})
+%reset -f
+"""
+
+
+class ReportKernel:
+    """One long-lived kernel that executes report after report.
+
+    Starting a kernel and importing pandas, matplotlib and the library costs
+    seconds per report; a worker keeps its kernel and clears the namespace,
+    open figures and settings between reports, so a report comes out the
+    same as from a fresh kernel (tested: the build does not depend on
+    ``jobs``). Kernels talk over local IPC sockets: nothing listens on the
+    network during a build.
+    """
+
+    def __init__(self) -> None:
+        from jupyter_client.manager import KernelManager
+
+        self._sockets = tempfile.TemporaryDirectory(prefix="welcome-eval-kernel-")
+        self.km = KernelManager(
+            kernel_name="python3", transport="ipc", ip=str(Path(self._sockets.name) / "kernel")
+        )
+        self.km.start_kernel()
+        self.kc = self.km.client()
+        self.kc.start_channels()
+        self.kc.wait_for_ready(timeout=120)
+
+    def __enter__(self) -> ReportKernel:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.shutdown()
+
+    def _client(self, notebook: nbformat.NotebookNode) -> Any:
+        from nbclient import NotebookClient
+
+        client = NotebookClient(notebook, km=self.km, timeout=600, kernel_name="python3")
+        client.kc = self.kc  # nbclient ignores a kc passed to the constructor
+        return client
+
+    def execute(
+        self, path: Path, parameters: dict[str, Any], *, cwd: Path
+    ) -> nbformat.NotebookNode:
+        """Execute the notebook at ``path`` with ``parameters`` in this kernel."""
+        reset = nbformat.v4.new_notebook()
+        reset.cells.append(nbformat.v4.new_code_cell(_RESET.format(cwd=str(cwd))))
+        _run_cells(reset, self._client(reset), path, "(reset)")
+        notebook = _parameterized(path, parameters)
+        _run_cells(notebook, self._client(notebook), path, parameters)
+        return notebook
+
+    def shutdown(self) -> None:
+        try:
+            self.kc.stop_channels()
+            if self.km.has_kernel:
+                self.km.shutdown_kernel(now=True)
+        finally:
+            self._sockets.cleanup()
 
 
 def _strip_noise(notebook: nbformat.NotebookNode) -> None:
@@ -155,14 +360,22 @@ def render_html(
     demo: bool,
     inputs: Iterable[tuple[str, str]],
     index_href: str | None = None,
+    code: bool = False,
+    edition_href: str | None = None,
 ) -> str:
-    """Render an executed notebook as a self-contained German HTML page without code."""
+    """Render an executed notebook as a self-contained German HTML page.
+
+    The agency edition (``code=False``) shows no code; the researcher edition
+    (``code=True``) shows each cell's code folded in a ``<details>`` element
+    above its output. ``edition_href`` links to the same report in the other
+    edition.
+    """
     from nbconvert import HTMLExporter
 
     exporter = HTMLExporter(
         template_name="bericht",
         extra_template_basedirs=[str(TEMPLATES)],
-        exclude_input=True,
+        exclude_input=not code,
         exclude_input_prompt=True,
         exclude_output_prompt=True,
     )
@@ -175,6 +388,8 @@ def render_html(
             "build_date": german_date(build_date()),
             "inputs": list(inputs),
             "index_href": index_href,
+            "code": code,
+            "edition_href": edition_href,
             "css": (TEMPLATES / "style.css").read_text(encoding="utf-8"),
         }
     }
@@ -182,57 +397,106 @@ def render_html(
     return body
 
 
-def _render_index(jobs: list[ReportJob]) -> str:
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=False, keep_trailing_newline=True
-    )
+def _index_context(jobs: list[ReportJob]) -> dict[str, Any]:
     surveys: dict[str, dict[str, Any]] = {}
+    quality = {job.relative_path.parent for job in jobs if job.kind == "qualitaet"}
     for job in jobs:
+        if job.kind != "welle" or job.manifest is None or job.wave is None:
+            continue
         m = job.manifest
         survey = surveys.setdefault(
             m.survey, {"title": Codebook.for_survey(m.survey).title, "reports": []}
         )
+        municipality = job.wave.codebook.municipality
         survey["reports"].append(
             {
                 "wave": m.wave,
                 "title": m.title,
                 "href": job.relative_path.as_posix(),
-                "fieldwork": f"{german_date(m.fieldwork_start)} – {german_date(m.fieldwork_end)}",
-                "respondents": german_integer(len(job.wave.data)),
-                "municipalities": job.wave.data[job.wave.codebook.municipality].nunique()
-                if job.wave.codebook.municipality
+                "quality_href": (job.relative_path.parent / "qualitaet.html").as_posix()
+                if job.relative_path.parent in quality
+                else None,
+                "fieldwork": f"{german_date(m.fieldwork_start)} – {german_date(m.fieldwork_end)}"
+                if m.fieldwork_start
                 else "–",
+                "respondents": german_integer(len(job.wave.data)),
+                "municipalities": job.wave.data[municipality].nunique() if municipality else "–",
             }
         )
+    municipalities: dict[str, dict[str, Any]] = {}
+    for job in jobs:
+        if job.kind == "gemeinde" and job.municipality and job.manifest:
+            entry = municipalities.setdefault(
+                job.municipality["ags"], {**job.municipality, "reports": []}
+            )
+            entry["reports"].append(
+                {"wave": job.manifest.wave, "href": job.relative_path.as_posix()}
+            )
+    others = [
+        {"title": job.title, "href": job.relative_path.as_posix()}
+        for job in jobs
+        if job.kind == "programm"
+    ]
+    return {
+        "surveys": list(surveys.values()),
+        "municipalities": sorted(municipalities.values(), key=lambda e: e["name"]),
+        "others": others,
+        "demo": any(job.demo for job in jobs),
+        "build_date": german_date(build_date()),
+        "version": __version__,
+        "css": (TEMPLATES / "style.css").read_text(encoding="utf-8"),
+    }
+
+
+def _render_index(jobs: list[ReportJob], *, research: bool = False, catalogue: bool = False) -> str:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True, keep_trailing_newline=True
+    )
+    context = _index_context(jobs)
     return env.get_template("index.html.j2").render(
-        surveys=list(surveys.values()),
-        demo=any(job.manifest.demo for job in jobs),
-        build_date=german_date(build_date()),
-        version=__version__,
-        css=(TEMPLATES / "style.css").read_text(encoding="utf-8"),
+        **context, research=research, catalogue=catalogue
     )
 
 
-def _build_one(job: ReportJob, staging: Path) -> None:
-    parameters = {
-        "manifest": str(job.manifest.path),
-        "previous_manifests": [str(m.path) for m in job.previous],
-    }
+def _build_one(job: ReportJob, staging: Path, kernel: ReportKernel) -> None:
     target = staging / job.relative_path
     target.parent.mkdir(parents=True, exist_ok=True)
-    notebook = execute_notebook(job.notebook, parameters, cwd=target.parent)
+    notebook = kernel.execute(job.notebook, job.parameters, cwd=target.parent)
     depth = len(job.relative_path.parts) - 1
-    html = render_html(
-        notebook,
-        title=job.manifest.title,
-        demo=job.manifest.demo,
-        inputs=[
-            (m.file.name, job.wave.provenance["sha256"] if m is job.manifest else _sha(m))
-            for m in [*job.previous, job.manifest]
-        ],
-        index_href="../" * depth + "index.html",
+    up = "../" * depth
+    for code in (False, True):
+        # Rendering changes the notebook (noise stripped): give each edition a copy.
+        html = render_html(
+            copy.deepcopy(notebook),
+            title=job.title,
+            demo=job.demo,
+            inputs=job.inputs,
+            index_href=up + "index.html",
+            code=code,
+            edition_href=("../" + up + job.relative_path.as_posix())
+            if code
+            else (up + RESEARCH_DIR + "/" + job.relative_path.as_posix()),
+        )
+        path = staging / RESEARCH_DIR / job.relative_path if code else target
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(html, encoding="utf-8")
+
+
+def _write_catalogue(staging: Path, demo: bool) -> bool:
+    try:
+        from welcome_eval import catalogue
+    except ImportError:
+        return False
+    page = catalogue.render_page(
+        catalogue.read_catalogue(),
+        build_date=german_date(build_date()),
+        demo=demo,
+        index_href="../index.html",
     )
-    target.write_text(html, encoding="utf-8")
+    target = staging / "beispiele" / "index.html"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(page, encoding="utf-8")
+    return True
 
 
 def build(
@@ -241,6 +505,7 @@ def build(
     *,
     progress: bool = True,
     jobs: int | None = None,
+    min_n: int = DEFAULT_MIN_N,
 ) -> BuildResult:
     """Build every report and the index into ``out_dir``, replacing it atomically.
 
@@ -251,20 +516,25 @@ def build(
         ``WELCOME_EVAL_DATA`` setting, else the shipped demo data).
     out_dir
         Where the published reports live; built next to it and swapped in.
+        The agency edition (no code) is at the top, the researcher edition
+        (code folded) under ``forschung/``.
     progress
         Show a progress bar on standard error.
     jobs
-        Reports executed at the same time, each in its own kernel (default:
-        the number of CPU cores, at most 4). The output does not depend on it.
+        Kernels executing reports at the same time (default: the number of
+        CPU cores, at most 4). The output does not depend on it.
+    min_n
+        Minimum number of respondents behind every value a report shows.
     """
     started = time.perf_counter()
     out_dir = Path(out_dir).resolve()
-    planned = plan(data_dir)
-    workers = max(1, jobs or min(4, os.cpu_count() or 1))
+    planned = plan(data_dir, min_n=min_n)
+    workers = max(1, min(jobs or min(4, os.cpu_count() or 1), len(planned) or 1))
     staging = out_dir.with_name(out_dir.name + ".building")
     if staging.exists():
         shutil.rmtree(staging)
     staging.mkdir(parents=True)
+    kernels: list[ReportKernel] = []
     try:
         bar = tqdm(
             total=len(planned),
@@ -273,32 +543,53 @@ def build(
             disable=not progress,
             file=sys.stderr,
         )
-        # Kernels are separate processes: threads only wait for them and render.
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            running = {pool.submit(_build_one, job, staging): job for job in planned}
-            for done in as_completed(running):
-                done.result()
-                job = running[done]
-                bar.set_postfix_str(f"{job.manifest.survey} {job.manifest.wave}")
+        queue: Queue[ReportJob] = Queue()
+        for job in planned:
+            queue.put(job)
+
+        def work() -> None:
+            kernel = ReportKernel()
+            kernels.append(kernel)
+            while True:
+                try:
+                    job = queue.get_nowait()
+                except Empty:
+                    return
+                _build_one(job, staging, kernel)
+                bar.set_postfix_str(job.relative_path.parent.as_posix(), refresh=False)
                 bar.update()
+
+        # Kernels are separate processes: the threads only wait for them and render.
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            futures = [pool.submit(work) for _ in range(workers)]
+            for future in as_completed(futures):
+                if future.exception() is not None:
+                    while not queue.empty():  # stop the other workers early
+                        queue.get_nowait()
+                    future.result()
         bar.close()
-        (staging / "index.html").write_text(_render_index(planned), encoding="utf-8")
+        demo = any(job.demo for job in planned)
+        catalogue = _write_catalogue(staging, demo)
+        (staging / "index.html").write_text(
+            _render_index(planned, catalogue=catalogue), encoding="utf-8"
+        )
+        (staging / RESEARCH_DIR / "index.html").write_text(
+            _render_index(planned, research=True, catalogue=catalogue), encoding="utf-8"
+        )
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
+    finally:
+        for kernel in kernels:
+            kernel.shutdown()
     _publish(staging, out_dir)
     return BuildResult(
         out_dir=out_dir,
         index=out_dir / "index.html",
         reports=[out_dir / job.relative_path for job in planned],
+        research_index=out_dir / RESEARCH_DIR / "index.html",
         seconds=time.perf_counter() - started,
     )
-
-
-def _sha(manifest: Manifest) -> str:
-    from welcome_eval.wave import sha256_of
-
-    return sha256_of(manifest.file)
 
 
 def _publish(staging: Path, out_dir: Path) -> None:
