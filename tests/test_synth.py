@@ -181,7 +181,7 @@ def test_planted_personal_data_in_open_answers(waves) -> None:
     for frame, _ in waves.values():
         ideas = frame["ideen"].dropna()
         planted = [text for text in ideas if any(s in text for s in PLANTED_PERSONAL_DATA)]
-        assert 2 <= len(planted) <= 3
+        assert 2 <= len(planted) <= 4
         seen |= {s for s in PLANTED_PERSONAL_DATA for text in planted if s in text}
         assert 0.3 <= len(ideas) / len(frame) <= 0.5
     assert seen == set(PLANTED_PERSONAL_DATA)

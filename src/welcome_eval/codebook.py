@@ -147,6 +147,9 @@ class Codebook:
     duration: str | None = None
     #: A duration below this share of the median duration flags a speeder.
     speeder_share_of_median: float = 1 / 3
+    #: Names removed from open answers wherever they appear (``privacy: names:``),
+    #: e.g. staff of the programme whom respondents mention without "Frau"/"Herr".
+    privacy_names: tuple[str, ...] = ()
 
     def __getitem__(self, item_id: str) -> Item:
         try:
@@ -253,7 +256,12 @@ class Codebook:
         duration = speeders.get("item")
         if duration is not None and duration not in items:
             raise CodebookError(f"{where}: speeders item {duration!r} is not an item")
+        privacy = raw.get("privacy", {}) or {}
+        names = privacy.get("names", ()) or ()
+        if not isinstance(names, list | tuple) or not all(isinstance(n, str) for n in names):
+            raise CodebookError(f"{where}: privacy.names must be a list of names (text)")
         return cls(
+            privacy_names=tuple(names),
             rules=rules,
             straightlining=constructs,
             straightlining_min_items=int(straightlining.get("min_items", 4)),

@@ -82,6 +82,12 @@ _STREET = re.compile(
 )
 
 REDACTED = "[entfernt]"
+# A capitalised word (or double name) after a salutation or title is a name:
+# "Frau Oberbeck-Lindemann", "Herrn Dr. Peters", "Bürgermeisterin Schulte".
+_SALUTED_NAME = re.compile(
+    r"\b(?P<title>(?:Frau|Herrn?|Fr\.|Hr\.|Dr\.|Prof\.|Bürgermeister(?:in)?)"
+    r"(?:\s+(?:Dr\.|Prof\.))*)\s+(?P<name>[A-ZÄÖÜ][a-zäöüß]+(?:-[A-ZÄÖÜ][a-zäöüß]+)?)\b"
+)
 
 
 def _looks_like_phone(match: re.Match[str]) -> bool:
@@ -91,14 +97,19 @@ def _looks_like_phone(match: re.Match[str]) -> bool:
 
 
 def redact_text(text: str | None) -> str | None:
-    """Remove e-mail addresses, web addresses, phone numbers and street addresses.
+    """Remove e-mail addresses, web addresses, phone numbers, street addresses
+    and names after a salutation or title ("Frau Schulte", "Herrn Dr. Peters").
 
     Each is replaced by ``[entfernt]``. ``None`` and missing values pass through.
+    Names without salutation are removed by :func:`redact_answers` from a list
+    (the codebook's ``privacy: names:``).
 
     Examples
     --------
     >>> redact_text("Bitte an max@example.org oder 02761 / 94 12-0 melden")
     'Bitte an [entfernt] oder [entfernt] melden'
+    >>> redact_text("Frau Oberbeck-Lindemann hat geholfen; meine Frau sucht Arbeit.")
+    'Frau [entfernt] hat geholfen; meine Frau sucht Arbeit.'
     """
     if text is None or (isinstance(text, float) and text != text) or text is pd.NA:
         return text
@@ -106,6 +117,7 @@ def redact_text(text: str | None) -> str | None:
     text = _URL.sub(REDACTED, text)
     text = _STREET.sub(REDACTED, text)
     text = _PHONE.sub(lambda m: REDACTED if _looks_like_phone(m) else m.group(0), text)
+    text = _SALUTED_NAME.sub(lambda m: f"{m.group('title')} {REDACTED}", text)
     return text
 
 

@@ -47,6 +47,8 @@ PLANTED_PERSONAL_DATA: tuple[str, ...] = (
     "m.becker@gemeinde-beispiel.de",
     "02761 94412-0",
     "+49 2721 123456",
+    "Oberbeck-Lindemann",
+    "Wrobel",
 )
 
 # Open answers carrying the planted personal data, per wave (2-3 rows each).
@@ -65,6 +67,8 @@ _PLANTED_TEXTS: dict[str, tuple[str, ...]] = {
         "Rückfragen gerne an j.schneider@kommune-beispiel.de",
         "Mehr Austausch zu Fachkräftegewinnung mit Arbeitgebern; "
         "Ansprechpartnerin bei uns: +49 2721 123456",
+        "Frau Oberbeck-Lindemann aus dem Bürgerbüro hat die Neubürgermappe toll überarbeitet.",
+        "Großen Dank an Kasimir Wrobel für die Moderation des Runden Tisches!",
     ),
 }
 

@@ -98,6 +98,7 @@ PLANTED_PERSONAL_DATA: tuple[str, ...] = (
     "0151 23456789",
     "+49 2931 987654",
     "Bahnhofstraße 12",
+    "Dombrowski",
 )
 
 # Open comments carrying the planted personal data, per wave.
@@ -110,6 +111,7 @@ _PLANTED_TEXTS: dict[str, tuple[str, ...]] = {
     "2023": (
         "Für Rückfragen erreichen Sie mich unter k.nowak@beispiel-mail.de",
         "Meine Frau sucht noch eine Stelle als Ingenieurin, Kontakt: +49 2931 987654",
+        "Herr Dombrowski aus dem Rathaus hat uns bei der Anmeldung super geholfen.",
         "Wir wohnen jetzt in der Bahnhofstraße 12, warten aber seit Monaten auf einen Kita-Platz.",
     ),
 }
