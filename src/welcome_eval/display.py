@@ -43,7 +43,9 @@ def _check_gated(data: object, what: str) -> None:
         )
 
 
-def figure_html(fig: Figure | Axes, *, caption: str, alt: str, dpi: int = 110) -> str:
+def figure_html(
+    fig: Figure | Axes, *, caption: str, alt: str, dpi: int = 110, gate: str | None = None
+) -> str:
     """A matplotlib figure as a self-contained ``<figure>`` with alt text and caption."""
     figure = fig.figure if isinstance(fig, Axes) else fig
     buffer = io.BytesIO()
@@ -51,8 +53,9 @@ def figure_html(fig: Figure | Axes, *, caption: str, alt: str, dpi: int = 110) -
     figure.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight", metadata={"Software": None})
     plt.close(figure)
     data = base64.b64encode(buffer.getvalue()).decode("ascii")
+    marker = f' data-gate="{gate}"' if gate else ""
     return (
-        f'<figure><img src="data:image/png;base64,{data}" alt="{html.escape(alt)}">'
+        f'<figure{marker}><img src="data:image/png;base64,{data}" alt="{html.escape(alt)}">'
         f"<figcaption>{html.escape(caption)}</figcaption></figure>"
     )
 
@@ -71,11 +74,41 @@ def show_figure(
     except UnprotectedData:
         plt.close(fig.figure if isinstance(fig, Axes) else fig)
         raise
-    display(HTML(figure_html(fig, caption=caption, alt=alt)))
+    items = data if isinstance(data, list | tuple) else [data]
+    gate = "protected" if any(isinstance(i, SuppressedTable) for i in items) else "not-personal"
+    display(HTML(figure_html(fig, caption=caption, alt=alt, gate=gate)))
+
+
+def _gate_markers(table: SuppressedTable | NotPersonal | pd.DataFrame) -> tuple[str, list[str]]:
+    """Table attributes and per-row attributes that let a test audit the gate
+    in the rendered HTML: which gate a table passed, its threshold, each
+    row's governing n (or "." where it is hidden) and the total rows."""
+    if isinstance(table, NotPersonal):
+        return ' class="gate-not-personal"', [""] * len(table.table)
+    if not isinstance(table, SuppressedTable):
+        return "", [""] * len(table)
+    attributes = f' class="gate-protected gate-{table.kind}" data-min-n="{table.min_n}"'
+    rows = []
+    totals = set(table.totals)
+    for position, label in enumerate(table.table.index):
+        row = table.table.iloc[position]
+        marks = []
+        if label in totals or any(str(v) in {str(t) for t in totals} for v in row.to_numpy()):
+            marks.append(" data-total")
+        if table.kind == "tidy" and table.count_columns:
+            counts = [table.table.columns.get_loc(c) for c in table.count_columns]
+            hidden = table.suppressed.to_numpy(bool)[position, counts]
+            if hidden.any():
+                marks.append(' data-n="."')
+            else:
+                n = min(float(row.iloc[c]) for c in counts)
+                marks.append(f' data-n="{int(n) if n == int(n) else n}"')
+        rows.append("".join(marks))
+    return attributes, rows
 
 
 def table_html(
-    frame: pd.DataFrame | SuppressedTable,
+    frame: pd.DataFrame | SuppressedTable | NotPersonal,
     *,
     caption: str | None = None,
     formats: Mapping[str, Callable[[object], str]] | None = None,
@@ -95,6 +128,9 @@ def table_html(
     formats = dict(formats or {})
     footnote = ""
     hidden: pd.DataFrame | None = None
+    table_attributes, row_attributes = _gate_markers(frame)
+    if isinstance(frame, NotPersonal):
+        frame = frame.table
     if isinstance(frame, SuppressedTable):
         if frame.any_suppressed:
             footnote = f"<p class=footnote>{html.escape(frame.footnote)}</p>"
@@ -129,15 +165,18 @@ def table_html(
                 else (
                     ""
                     if value is None or (isinstance(value, float) and value != value)
+                    # counts come back as floats from disclosure control
+                    else str(int(value))
+                    if isinstance(value, float) and value.is_integer()
                     else str(value)
                 )
             )
             css = " class=num" if column in numeric or column in formats else ""
             cells.append(f"<td{css}>{html.escape(text)}</td>")
-        rows.append("<tr>" + "".join(cells) + "</tr>")
+        rows.append(f"<tr{row_attributes[position]}>" + "".join(cells) + "</tr>")
     cap = f"<caption>{html.escape(caption)}</caption>" if caption else ""
     return (
-        f"<table>{cap}<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+        f"<table{table_attributes}>{cap}<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
         + footnote
     )
 
@@ -145,8 +184,7 @@ def table_html(
 def show_table(table: Gated, **kwargs: object) -> None:
     """Display a table that passed the disclosure gate (see :func:`table_html`)."""
     _check_gated(table, "a table")
-    frame = table.table if isinstance(table, NotPersonal) else table
-    display(HTML(table_html(frame, **kwargs)))
+    display(HTML(table_html(table, **kwargs)))
 
 
 def show_text(markdown: str) -> None:
