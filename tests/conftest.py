@@ -105,3 +105,28 @@ def good_row(lfdn: int, ags: str = "05970040", **changes: object) -> list[object
     row = dict(zip(HEADER, [lfdn, ags, 1, "01.02.2018", 5, 4, 4, 3, 4, 4, 4, 9, ""], strict=True))
     row.update(changes)
     return [row[h] for h in HEADER]
+
+
+#: Fixed build date of the test builds (20.11.2026), so two builds can be compared byte by byte.
+SOURCE_DATE_EPOCH = "1795132800"
+
+
+@pytest.fixture(scope="session")
+def built_reports(tmp_path_factory):
+    """Every report of the demo data, built once per test session (agency and
+    researcher editions, index, catalogue) with a fixed ``SOURCE_DATE_EPOCH``."""
+    import os
+
+    from welcome_eval.config import demo_data_dir
+    from welcome_eval.reports import build
+
+    before = os.environ.get("SOURCE_DATE_EPOCH")
+    os.environ["SOURCE_DATE_EPOCH"] = SOURCE_DATE_EPOCH
+    try:
+        out = tmp_path_factory.mktemp("site") / "reports"
+        return build(demo_data_dir(), out, progress=False)
+    finally:
+        if before is None:
+            os.environ.pop("SOURCE_DATE_EPOCH", None)
+        else:
+            os.environ["SOURCE_DATE_EPOCH"] = before

@@ -1,0 +1,212 @@
+"""Scan every rendered report: nothing in it identifies a person.
+
+Builds all demo reports once (``built_reports``) and checks the HTML itself,
+not the code that wrote it: no planted canary (e-mail addresses, phone
+numbers, street addresses, names, raw and pseudonymised ids) appears; every
+table and figure passed the disclosure gate; no number is shown for a group
+with fewer than the minimum number of respondents; and an attacker who knows
+the published totals cannot recover a suppressed cell.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from bs4 import BeautifulSoup
+
+from welcome_eval import synth, synth_newcomers
+from welcome_eval.config import demo_data_dir
+from welcome_eval.disclosure import feasibility_intervals
+from welcome_eval.display import table_html
+from welcome_eval.privacy import protect
+from welcome_eval.wave import find_manifests, read_wave
+
+DATA_URI = re.compile(r"data:image/[a-z+]+;base64,[A-Za-z0-9+/=]+")
+
+
+def _pages(built) -> dict[str, str]:
+    return {
+        p.relative_to(built.out_dir).as_posix(): DATA_URI.sub("", p.read_text(encoding="utf-8"))
+        for p in sorted(built.out_dir.rglob("*.html"))
+    }
+
+
+def _report_pages(built) -> dict[str, BeautifulSoup]:
+    """Pages made from notebooks (not the index or the catalogue)."""
+    return {
+        name: BeautifulSoup(text, "html.parser")
+        for name, text in _pages(built).items()
+        if not name.endswith("index.html")
+    }
+
+
+def _canaries() -> list[str]:
+    planted = [*synth.PLANTED_PERSONAL_DATA, *synth_newcomers.PLANTED_PERSONAL_DATA]
+    ids: list[str] = []
+    for manifest in find_manifests(demo_data_dir()):
+        wave = read_wave(manifest)
+        ids += wave.data["respondent"].astype(str).tolist()  # pseudonyms
+    register = next((demo_data_dir() / "register").glob("*/register_*.csv"))
+    raw = pd.read_csv(register, sep=";", dtype=str, usecols=["person_id", "haushalt_id"])
+    ids += raw["person_id"].tolist() + raw["haushalt_id"].tolist()
+    return planted + sorted(set(ids))
+
+
+def _number(text: str) -> float | None:
+    """A German-formatted cell as a number ("1.234" → 1234, "45 %" → 0.45)."""
+    cleaned = text.replace("\u202f", " ").replace("\xa0", " ").strip()
+    percent = cleaned.endswith("%")
+    cleaned = cleaned.rstrip("% ").replace(".", "").replace(",", ".").replace("−", "-")
+    try:
+        value = float(cleaned)
+    except ValueError:
+        return None
+    return value / 100 if percent else value
+
+
+def test_the_build_produced_every_kind_of_report(built_reports) -> None:
+    names = set(_pages(built_reports))
+    assert "index.html" in names and "forschung/index.html" in names
+    assert any(n.startswith("gemeinden/") for n in names)
+    assert {"kommunen/2021/bericht.html", "neubuerger/2023/bericht.html"} <= names
+    assert any(n.endswith("qualitaet.html") for n in names)
+
+
+def test_no_planted_canary_appears_in_any_page(built_reports) -> None:
+    canaries = _canaries()
+    assert len(canaries) > 1000  # the scan really looks for the ids
+    pages = _pages(built_reports)
+    for name, text in pages.items():
+        found = [c for c in canaries if c in text]
+        assert not found, (name, found[:5])
+
+
+def test_every_table_and_figure_passed_the_gate(built_reports) -> None:
+    checked_tables = checked_figures = 0
+    for name, page in _report_pages(built_reports).items():
+        for table in page.find_all("table"):
+            classes = table.get("class") or []
+            assert {"gate-protected", "gate-not-personal"} & set(classes), (name, str(table)[:200])
+            checked_tables += 1
+        for figure in page.find_all("figure"):
+            assert figure.get("data-gate") in {"protected", "not-personal"}, name
+            checked_figures += 1
+        assert not page.find("table", class_="dataframe"), name  # no raw DataFrame display
+    assert checked_tables > 100 and checked_figures > 100
+
+
+def test_no_number_is_shown_for_a_group_below_the_minimum(built_reports) -> None:
+    rows_checked = 0
+    for name, page in _report_pages(built_reports).items():
+        for table in page.find_all("table", class_="gate-tidy"):
+            min_n = int(table["data-min-n"])
+            for row in table.find("tbody").find_all("tr"):
+                n = row.get("data-n")
+                if n is None:
+                    continue
+                cells = [td.get_text() for td in row.find_all("td")]
+                if n == ".":
+                    assert "." in cells, (name, cells)
+                else:
+                    assert float(n) >= min_n, (name, cells)
+                rows_checked += 1
+        for table in page.find_all("table", class_="gate-two-way"):
+            min_n = int(table["data-min-n"])
+            for row in table.find("tbody").find_all("tr"):
+                if row.has_attr("data-total"):
+                    continue
+                for td in row.find_all("td")[1:]:
+                    value = _number(td.get_text())
+                    assert value is None or value == 0 or value >= min_n, (name, td)
+    assert rows_checked > 500
+
+
+def _attack_tidy(table) -> list[float]:
+    """Recover hidden group sizes as total minus the visible groups (works
+    whenever exactly one group is hidden)."""
+    rows = table.find("tbody").find_all("tr")
+    total = [r for r in rows if r.has_attr("data-total") and r.get("data-n") not in (None, ".")]
+    groups = [r for r in rows if not r.has_attr("data-total")]
+    hidden = [r for r in groups if r.get("data-n") == "."]
+    if len(total) != 1 or len(hidden) != 1:
+        return []
+    visible = sum(float(r["data-n"]) for r in groups if r.get("data-n") not in (None, "."))
+    return [float(total[0]["data-n"]) - visible]
+
+
+TOTAL_COLUMNS = {"Gesamt", "Insgesamt", "Summe", "zusammen"}
+
+
+def _two_way_frame(table) -> tuple[pd.DataFrame, list[str]]:
+    """A published two-way table as the attacker sees it: hidden cells NaN."""
+    header = [th.get_text() for th in table.find("thead").find_all("th")]
+    rows, labels, totals = [], [], []
+    for row in table.find("tbody").find_all("tr"):
+        cells = [td.get_text() for td in row.find_all("td")]
+        labels.append(cells[0])
+        if row.has_attr("data-total"):
+            totals.append(cells[0])
+        rows.append([np.nan if c.strip() == "." else _number(c) for c in cells[1:]])
+    frame = pd.DataFrame(rows, index=labels, columns=header[1:], dtype=float)
+    totals += [c for c in frame.columns if c in TOTAL_COLUMNS]
+    return frame, totals
+
+
+def test_the_attack_recovers_a_cell_without_secondary_suppression() -> None:
+    # Negative control: primary suppression alone (one hidden group next to a
+    # published total) is undone by the attack used on the reports below.
+    html = (
+        '<table class="gate-protected gate-tidy" data-min-n="5"><tbody>'
+        '<tr data-n="."><td>A</td><td>.</td></tr><tr data-n="40"><td>B</td><td>40</td></tr>'
+        '<tr data-n="22"><td>C</td><td>22</td></tr>'
+        '<tr data-total data-n="65"><td>Summe</td><td>65</td></tr></tbody></table>'
+    )
+    assert _attack_tidy(BeautifulSoup(html, "html.parser").find("table")) == [3.0]
+    # And the same table through the gate hides a second group, so the attack fails.
+    frame = pd.DataFrame({"Kreis": ["A", "B", "C", "Summe"], "n": [3, 40, 22, 65]})
+    gated = BeautifulSoup(table_html(protect(frame, counts="n", totals=["Summe"])), "html.parser")
+    assert _attack_tidy(gated.find("table")) == []
+
+
+def test_suppressed_cells_cannot_be_recovered_from_published_totals(built_reports) -> None:
+    attacked = 0
+    for name, page in _report_pages(built_reports).items():
+        for table in page.find_all("table", class_="gate-tidy"):
+            if table.find("tr", attrs={"data-total": True}) and table.find(
+                "tr", attrs={"data-n": "."}
+            ):
+                attacked += 1
+                assert _attack_tidy(table) == [], name
+        for table in page.find_all("table", class_="gate-two-way"):
+            frame, totals = _two_way_frame(table)
+            if frame.isna().any().any() and totals:
+                attacked += 1
+                intervals = feasibility_intervals(frame, totals=totals)
+                assert ((intervals["upper"] - intervals["lower"]) >= 1).all(), name
+    # The demo reports publish totals next to hidden groups (e.g. respondents by
+    # district), so the attack is really tried.
+    assert attacked >= 1
+
+
+def test_agency_edition_has_no_code_and_research_edition_folds_it(built_reports) -> None:
+    agency = (built_reports.out_dir / "kommunen/2021/bericht.html").read_text(encoding="utf-8")
+    research = (built_reports.out_dir / "forschung/kommunen/2021/bericht.html").read_text(
+        encoding="utf-8"
+    )
+    assert "<details" not in agency and "read_wave" not in agency
+    assert '<details class="code">' in research and "read_wave" in research
+    assert 'href="../../forschung/kommunen/2021/bericht.html"' in agency
+    assert 'href="../../../kommunen/2021/bericht.html"' in research
+
+
+def test_index_links_every_report_and_is_searchable(built_reports) -> None:
+    index = (built_reports.out_dir / "index.html").read_text(encoding="utf-8")
+    for report in built_reports.reports:
+        relative = report.relative_to(built_reports.out_dir).as_posix()
+        assert f'href="{relative}"' in index, relative
+        assert Path(report).is_file()
+    assert 'id="suche"' in index and "data-search=" in index
+    assert "http://" not in index and "https://" not in index
