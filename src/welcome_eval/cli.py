@@ -16,7 +16,9 @@ def _build(args: argparse.Namespace) -> int:
     from welcome_eval.reports import BuildError, build
 
     try:
-        result = build(args.data, args.out, progress=not args.quiet, jobs=args.jobs)
+        result = build(
+            args.data, args.out, progress=not args.quiet, jobs=args.jobs, min_n=args.min_n
+        )
     except BuildError as exc:
         print(f"Fehler / error: {exc}", file=sys.stderr)
         print("Die zuletzt veröffentlichten Berichte bleiben unverändert.", file=sys.stderr)
@@ -27,6 +29,7 @@ def _build(args: argparse.Namespace) -> int:
         return EXIT_INTERNAL
     print(f"{len(result.reports)} Berichte erstellt in {result.seconds:.1f} s.")
     print(f"Übersicht: {result.index}")
+    print(f"Fassung für die Forschung (mit Code): {result.research_index}")
     return EXIT_OK
 
 
@@ -91,6 +94,12 @@ def main(argv: list[str] | None = None) -> int:
     build.add_argument("--quiet", action="store_true", help="no progress bar")
     build.add_argument(
         "--jobs", type=int, default=None, help="reports built at once (default: CPU cores)"
+    )
+    build.add_argument(
+        "--min-n",
+        type=int,
+        default=5,
+        help="minimum number of respondents behind every value shown (default: 5)",
     )
     build.set_defaults(run=_build)
 
