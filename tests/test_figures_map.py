@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import json
 import math
-import time
 
 import matplotlib
 
@@ -318,7 +317,7 @@ def test_too_many_categories_for_the_palette(towns):
 
 
 # ---------------------------------------------------------------------------
-# determinism and speed
+# determinism
 
 
 def _png(data: pd.DataFrame) -> bytes:
@@ -332,14 +331,3 @@ def _png(data: pd.DataFrame) -> bytes:
 def test_same_data_gives_the_same_image(towns):
     data = towns[["ags"]].assign(wert=np.arange(59.0))
     assert _png(data) == _png(data)
-
-
-def test_a_map_takes_less_than_half_a_second(towns):
-    data = towns[["ags"]].assign(wert=np.arange(59.0))
-    _png(data)  # load boundaries and fonts once
-    timings = []
-    for _ in range(3):
-        started = time.perf_counter()
-        _png(data)
-        timings.append(time.perf_counter() - started)
-    assert min(timings) < 0.5, timings
