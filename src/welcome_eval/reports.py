@@ -399,30 +399,30 @@ def render_html(
 
 def _index_context(jobs: list[ReportJob]) -> dict[str, Any]:
     surveys: dict[str, dict[str, Any]] = {}
-    quality = {job.relative_path.parent for job in jobs if job.kind == "qualitaet"}
+    waves: dict[Path, dict[str, Any]] = {}
     for job in jobs:
-        if job.kind != "welle" or job.manifest is None or job.wave is None:
+        if job.kind not in ("welle", "qualitaet") or job.manifest is None or job.wave is None:
             continue
         m = job.manifest
         survey = surveys.setdefault(
             m.survey, {"title": Codebook.for_survey(m.survey).title, "reports": []}
         )
-        municipality = job.wave.codebook.municipality
-        survey["reports"].append(
-            {
+        entry = waves.get(job.relative_path.parent)
+        if entry is None:
+            municipality = job.wave.codebook.municipality
+            entry = waves[job.relative_path.parent] = {
                 "wave": m.wave,
                 "title": m.title,
-                "href": job.relative_path.as_posix(),
-                "quality_href": (job.relative_path.parent / "qualitaet.html").as_posix()
-                if job.relative_path.parent in quality
-                else None,
+                "href": None,
+                "quality_href": None,
                 "fieldwork": f"{german_date(m.fieldwork_start)} – {german_date(m.fieldwork_end)}"
                 if m.fieldwork_start
                 else "–",
                 "respondents": german_integer(len(job.wave.data)),
                 "municipalities": job.wave.data[municipality].nunique() if municipality else "–",
             }
-        )
+            survey["reports"].append(entry)
+        entry["href" if job.kind == "welle" else "quality_href"] = job.relative_path.as_posix()
     municipalities: dict[str, dict[str, Any]] = {}
     for job in jobs:
         if job.kind == "gemeinde" and job.municipality and job.manifest:
