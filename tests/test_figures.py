@@ -343,3 +343,36 @@ def test_import_does_not_change_rcparams():
         "assert not changed, changed\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_heatmap_marks_hidden_cells_and_sets_the_total_apart():
+    table = pd.DataFrame(
+        {
+            "Kreis": ["Kreis Olpe", "Kreis Soest", "Südwestfalen"] * 2,
+            "Baustein": ["A"] * 3 + ["B"] * 3,
+            "share": [np.nan, 0.7, 0.65, 0.5, np.nan, 0.45],
+        }
+    )
+    ax = figures.heatmap(
+        table, x="Kreis", y="Baustein", value="share", as_percent=True, total="Südwestfalen"
+    )
+    texts = [t.get_text() for t in ax.texts]
+    assert texts[:6] == [".", "70\u202f%", "65\u202f%", "50\u202f%", ".", "45\u202f%"]
+    assert texts[-1] == ". = nicht ausgewiesen"
+    assert all(GERMAN_PERCENT.match(t) for t in texts if "%" in t)
+    ticks = [t.get_text() for t in ax.get_xticklabels()]
+    assert ticks == ["Kreis Olpe", "Kreis Soest", "Südwestfalen"]
+    positions = list(ax.get_xticks())
+    assert positions[2] - positions[1] > positions[1] - positions[0]  # gap before the total
+    hidden = [p for p in ax.patches if p.get_facecolor()[:3] == (0.9333333333333333,) * 3]
+    assert len(hidden) == 2
+    colours = {p.get_facecolor() for p in ax.patches} - {hidden[0].get_facecolor()}
+    assert len(colours) == 4  # every shown value gets its own shade
+
+
+def test_heatmap_input_checks():
+    table = pd.DataFrame({"x": ["a", "a"], "y": ["b", "b"], "v": [1.0, 2.0]})
+    with pytest.raises(ValueError, match="several rows"):
+        figures.heatmap(table, x="x", y="y", value="v")
+    with pytest.raises(KeyError, match="'w'"):
+        figures.heatmap(table, x="x", y="y", value="w")

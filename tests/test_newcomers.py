@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
+import re
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -235,6 +236,45 @@ def test_weighting_helpers_agree_with_the_design(demo_wave, truth):
         assert row.ci_low - 0.03 < true_used[row.item] < row.ci_high + 0.03
 
 
+def test_report_tables_carry_the_respondents_behind_each_value(demo_wave):
+    """Weighted tables keep the unweighted number of answers that disclosure control needs."""
+    wave, margins = demo_wave
+    w = newcomers.weighting(wave, margins)
+    items = CB.items_of(construct="lebensbereiche")
+    distribution = newcomers.weighted_distribution(w, items)
+    for item, rows in distribution.groupby("item", sort=False):
+        assert (rows["respondents"] == wave.data[item].notna().sum()).all()
+        assert rows["share"].sum() == pytest.approx(1.0)
+        assert rows["n_valid"].iloc[0] > rows["respondents"].iloc[0]  # weighted sum
+    table = newcomers.composition_table(w, ["altersgruppe", "herkunft"])
+    assert table["respondents"].sum() == (
+        wave.data["altersgruppe"].notna().sum() + wave.data["herkunft"].notna().sum()
+    )
+    long = newcomers.composition_long(table)
+    assert len(long) == 3 * len(table)
+    assert long.equals(newcomers.composition_comparison(w, ["altersgruppe", "herkunft"]))
+    stacked = newcomers.shares_over_waves({"a": w, "b": w}, [newcomers.top2_column("willkommen")])
+    assert stacked["wave"].tolist() == ["a", "b"]
+    assert stacked["raked"].iloc[0] == stacked["raked"].iloc[1]
+    model_data = newcomers.driver_data(
+        wave,
+        outcome="bleibeabsicht",
+        ratings=["willkommen"],
+        offers=["angebot_partnerjob"],
+        controls=["herkunft"],
+    )
+    model = drivers.ordinal_drivers(
+        model_data,
+        outcome="bleibeabsicht",
+        predictors=["willkommen", "angebot_partnerjob", "herkunft"],
+    )
+    coefficients = newcomers.driver_table(model, model_data, CB)
+    complete = model_data.dropna()
+    assert coefficients["n"].iloc[0] == model.n == len(complete)
+    eu = coefficients[coefficients["label"].str.startswith("Herkunft: im EU-Ausland")].iloc[0]
+    assert eu["n"] == (complete["herkunft"] == "im EU-Ausland").sum()
+
+
 def test_strata_fall_back_to_the_district_of_the_municipality(demo_wave):
     wave, margins = demo_wave
     without_strata = dataclasses.replace(wave, data=wave.data.drop(columns="schicht"))
@@ -359,8 +399,8 @@ def test_notebook_runs_with_default_parameters(tmp_path: Path):
     html = "\n".join(str(o.get("data", {}).get("text/html", "")) for o in outputs)
     assert "# Neubürgerbefragung 2023" in markdown
     assert "Verglichen wird mit der Welle 2021" in markdown
-    assert html.count("<figure>") == 9
-    assert "Tabelle 8: Kalibrierte Anteile 2021 und 2023 im Vergleich" in html
+    assert html.count("<figure") == 11
+    assert re.search(r"Tabelle \d+: Kalibrierte Anteile 2021 und 2023 im Vergleich", html)
     assert not [o for o in outputs if o.get("output_type") == "error"]
     for secret in PLANTED_PERSONAL_DATA:
         assert secret not in html + markdown

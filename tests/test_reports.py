@@ -128,7 +128,8 @@ def test_german_number_format(built, report):
     html = (built.out_dir / report / "bericht.html").read_text(encoding="utf-8")
     assert re.search(r"\d,\d\d</td>", html)  # decimal comma in tables
     assert re.search(r"\d\u202f%", html)  # "45 %" with a narrow no-break space
-    assert not re.search(r"<td class=num>\d+\.\d+</td>", html)  # no decimal points
+    # no decimal points (a point may only separate thousands: 1.193)
+    assert not re.search(r"<td class=num>\d+\.(?!\d{3}\b)\d+</td>", html)
 
 
 def test_no_outside_requests_and_no_personal_data(built):

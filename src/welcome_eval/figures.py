@@ -1,4 +1,4 @@
-"""Report figures: diverging Likert bars, interval plots, wave comparisons, NPS.
+"""Report figures: diverging Likert bars, interval plots, wave comparisons, NPS, heatmaps.
 
 In the style of seaborn, every function takes tidy data (usually the output of
 :mod:`welcome_eval.stats`) plus column names, draws into ``ax`` (a new, suitably
@@ -41,6 +41,7 @@ from welcome_eval import german_format
 
 __all__ = [
     "GermanFormatter",
+    "heatmap",
     "interval_plot",
     "likert_diverging",
     "nps_bar",
@@ -567,6 +568,154 @@ def wave_comparison(
     ax.xaxis.set_major_formatter(GermanFormatter(as_percent=as_percent))
     ax.set_xlabel("")
     _legend_below(ax, ncol=len(waves))
+    return ax
+
+
+# ---------------------------------------------------------------------------
+# tables of groups (e.g. items by district)
+
+
+def heatmap(
+    table: pd.DataFrame,
+    *,
+    x: str,
+    y: str,
+    value: str,
+    ax: Axes | None = None,
+    as_percent: bool = False,
+    digits: int | None = None,
+    vmin: float | None = None,
+    vmax: float | None = None,
+    cmap: str = "crest",
+    mark: str = ".",
+    hidden_label: str = "nicht ausgewiesen",
+    total: str | None = None,
+) -> Axes:
+    """Coloured grid of a value by two categories, each cell labelled with its German number.
+
+    Made for results by group that went through disclosure control, e.g.
+    the top-2 share of each item (rows, ``y``) in each district (columns,
+    ``x``) taken from :attr:`SuppressedTable.table
+    <welcome_eval.disclosure.SuppressedTable.table>`: a missing value (a hidden
+    cell, or a combination without data) is drawn as a light grey cell marked
+    ``mark``, and a note below the plot explains the mark. Rows and columns
+    keep their order of first appearance (or categorical order). The sequential
+    colour map is colour-blind safe and the number in each cell is always
+    written, so the figure reads without colour too.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        Tidy table, one row per ``y`` × ``x``.
+    x, y : str
+        Columns with the column and row categories.
+    value : str
+        Column with the value of each cell (``NaN`` = hidden).
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw into; by default a new figure sized to the grid.
+    as_percent : bool, default False
+        Values are shares (0–1) shown as German percent.
+    digits : int, optional
+        Decimals in the cells (default 0 for percent, else 1).
+    vmin, vmax : float, optional
+        Limits of the colour scale (default: the range of the values).
+    cmap : str, default "crest"
+        Sequential seaborn colour map.
+    mark, hidden_label : str
+        Text of missing cells and the explanation printed below the plot.
+    total : str, optional
+        A column category holding totals (e.g. the whole region): drawn last,
+        set apart by a gap and labelled in bold.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"district": ["Olpe", "Soest", "Olpe", "Soest"],
+    ...                   "item": ["A", "A", "B", "B"], "share": [0.6, 0.7, None, 0.5]})
+    >>> ax = heatmap(t, x="district", y="item", value="share", as_percent=True)
+    >>> [t.get_text() for t in ax.texts]
+    ['60\u202f%', '70\u202f%', '.', '50\u202f%', '. = nicht ausgewiesen']
+    """
+    _check_columns(table, [x, y, value], "table")
+    if table.duplicated([y, x]).any():
+        raise ValueError(f"table has several rows for the same {y!r} and {x!r}")
+    rows = _ordered_unique(table[y])
+    columns = _ordered_unique(table[x])
+    if total is not None and total in columns:
+        columns = [c for c in columns if c != total] + [total]
+    grid = (
+        table.assign(**{value: pd.to_numeric(table[value], errors="raise")})
+        .pivot(index=y, columns=x, values=value)
+        .reindex(index=rows, columns=columns)
+        .astype(float)
+    )
+    values = grid.to_numpy()
+    finite = values[np.isfinite(values)]
+    digits = (0 if as_percent else 1) if digits is None else digits
+    low = vmin if vmin is not None else (float(finite.min()) if finite.size else 0.0)
+    high = vmax if vmax is not None else (float(finite.max()) if finite.size else 1.0)
+    if high <= low:
+        high = low + (0.01 if as_percent else 0.1)
+    if ax is None:
+        ax = _new_axes(0.95 * len(columns) + 3.2, 0.42 * len(rows) + 1.3)
+    colormap = sns.color_palette(cmap, as_cmap=True)
+    norm = mcolors.Normalize(vmin=low, vmax=high)
+    gap = 0.25 if total is not None and columns[-1] == total else 0.0
+    left = [j + (gap if gap and j == len(columns) - 1 else 0.0) for j in range(len(columns))]
+    for i in range(len(rows)):
+        for j in range(len(columns)):
+            cell = values[i, j]
+            hidden = not np.isfinite(cell)
+            color = "#eeeeee" if hidden else colormap(norm(cell))
+            ax.add_patch(
+                plt.Rectangle((left[j], i), 1, 1, facecolor=color, edgecolor="white", linewidth=2)
+            )
+            if hidden:
+                text = mark
+            elif as_percent:
+                text = german_format.percent(cell, digits)
+            else:
+                text = german_format.number(cell, digits)
+            ax.text(
+                left[j] + 0.5,
+                i + 0.5,
+                text,
+                ha="center",
+                va="center",
+                fontsize=9,
+                color="#444444" if hidden else _text_color(color),
+            )
+    ax.set_xlim(0, len(columns) + gap)
+    ax.set_ylim(len(rows), 0)
+    ax.set_xticks(
+        np.asarray(left) + 0.5,
+        [textwrap.fill(str(c), 13, break_long_words=False) for c in columns],
+        fontsize=9,
+    )
+    if gap:
+        ax.get_xticklabels()[-1].set_fontweight("bold")
+    ax.set_yticks(np.arange(len(rows)) + 0.5, [_wrap(r) for r in rows], fontsize=9.5)
+    ax.xaxis.tick_top()
+    ax.tick_params(length=0)
+    ax.grid(False)
+    for side in ("top", "right", "left", "bottom"):
+        ax.spines[side].set_visible(False)
+    ax.set_xlabel("")
+    ax.set_ylabel("")
+    if not np.isfinite(values).all():
+        ax.text(
+            0,
+            -0.02,
+            f"{mark} = {hidden_label}",
+            transform=ax.transAxes,
+            ha="left",
+            va="top",
+            fontsize="small",
+            color="#444444",
+        )
     return ax
 
 

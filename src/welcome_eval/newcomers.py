@@ -71,6 +71,8 @@ __all__ = [
     "compare_shares",
     "composition",
     "composition_comparison",
+    "composition_long",
+    "composition_table",
     "driver_data",
     "driver_table",
     "offer_use",
@@ -78,9 +80,11 @@ __all__ = [
     "read_population_margins",
     "response_by_stratum",
     "shares_by",
+    "shares_over_waves",
     "stratum_sizes",
     "top2_column",
     "used_column",
+    "weighted_distribution",
     "weighted_means",
     "weighted_shares",
     "weighting",
@@ -534,6 +538,46 @@ COMPOSITION_SOURCES = {
 }
 
 
+def composition_table(weighting: Weighting, items: Sequence[str]) -> pd.DataFrame:
+    """:func:`composition` of several margin items stacked, one row per category.
+
+    Returns the columns of :func:`composition` plus ``category``
+    (``"<short label of the item>: <value label>"``, first), ready for
+    :func:`welcome_eval.privacy.protect` with ``counts="respondents"``.
+    """
+    frames = []
+    for item in items:
+        table = composition(weighting, item)
+        short = weighting.codebook[item].short
+        frames.append(table.assign(category=[f"{short}: {label}" for label in table["label"]]))
+    table = pd.concat(frames, ignore_index=True)
+    return table[["category", *[c for c in table.columns if c != "category"]]]
+
+
+def composition_long(table: pd.DataFrame) -> pd.DataFrame:
+    """A :func:`composition_table` (possibly after disclosure control) as a long table for a plot.
+
+    Returns one row per category × source: ``category``, ``source`` (German,
+    see :data:`COMPOSITION_SOURCES`) and ``share``; hidden shares stay ``NaN``.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"category": ["Alter: 18–29"], "population_share": [0.3],
+    ...                   "unweighted": [0.2], "design_weighted": [0.25]})
+    >>> composition_long(t)["share"].tolist()
+    [0.3, 0.2, 0.25]
+    """
+    missing = [c for c in ["category", *COMPOSITION_SOURCES] if c not in table.columns]
+    if missing:
+        raise KeyError(f"column(s) {missing} not in table; pass composition_table() output")
+    rows = [
+        {"category": row["category"], "source": source, "share": row[column]}
+        for _, row in table.iterrows()
+        for column, source in COMPOSITION_SOURCES.items()
+    ]
+    return pd.DataFrame(rows, columns=["category", "source", "share"])
+
+
 def composition_comparison(weighting: Weighting, items: Sequence[str]) -> pd.DataFrame:
     """:func:`composition` of several margin items as one long table for a dot plot.
 
@@ -541,15 +585,24 @@ def composition_comparison(weighting: Weighting, items: Sequence[str]) -> pd.Dat
     label of the item>: <value label>"``), ``source`` (German, see
     :data:`COMPOSITION_SOURCES`) and ``share``; categories in codebook order.
     """
-    rows = []
-    for item in items:
-        short = weighting.codebook[item].short
-        for _, row in composition(weighting, item).iterrows():
-            for column, source in COMPOSITION_SOURCES.items():
-                rows.append(
-                    {"category": f"{short}: {row['label']}", "source": source, "share": row[column]}
-                )
-    return pd.DataFrame(rows, columns=["category", "source", "share"])
+    return composition_long(composition_table(weighting, items))
+
+
+def weighted_distribution(weighting: Weighting, items: Sequence[str]) -> pd.DataFrame:
+    """Raked answer distribution of Likert items, with the unweighted number of answers.
+
+    :func:`welcome_eval.stats.likert_distribution` with the raked weights
+    (its ``n`` and ``n_valid`` are then weighted sums), plus ``respondents``:
+    the unweighted number of valid answers to the item, the group size that
+    disclosure control needs (``protect(..., counts="respondents")``).
+    """
+    from welcome_eval import stats
+
+    table = stats.likert_distribution(
+        weighting.data, list(items), codebook=weighting.codebook, weights=RAKED_WEIGHT
+    )
+    valid = {item: int(weighting.data[item].notna().sum()) for item in items}
+    return table.assign(respondents=table["item"].map(valid).astype(int))
 
 
 def response_by_stratum(weighting: Weighting) -> pd.DataFrame:
@@ -597,6 +650,28 @@ def response_by_stratum(weighting: Weighting) -> pd.DataFrame:
     table["population_share"] = table["population"] / total["population"]
     table["respondent_share"] = table["respondents"] / total["respondents"]
     return table
+
+
+def shares_over_waves(
+    weightings: Mapping[str, Weighting],
+    columns: Sequence[str],
+    *,
+    labels: Mapping[str, str] | None = None,
+    conf_level: float = 0.95,
+) -> pd.DataFrame:
+    """:func:`weighted_shares` of the same columns in several waves, stacked.
+
+    ``weightings`` maps the wave id to its :class:`Weighting`, oldest first.
+    Returns the columns of :func:`weighted_shares` plus ``wave`` (first).
+    """
+    if not weightings:
+        raise ValueError("shares_over_waves needs at least one wave")
+    frames = [
+        weighted_shares(w, columns, labels=labels, conf_level=conf_level).assign(wave=str(wave))
+        for wave, w in weightings.items()
+    ]
+    table = pd.concat(frames, ignore_index=True)
+    return table[["wave", *[c for c in table.columns if c != "wave"]]]
 
 
 def compare_shares(
@@ -711,12 +786,15 @@ def driver_table(result: DriverResult, data: pd.DataFrame, codebook: Codebook) -
     """The coefficients of a driver model with German labels, for tables and figures.
 
     Adds ``item``, ``kind`` (``"rating"``: per scale point; ``"category"``:
-    against the reference category) and ``label`` (e.g. ``"Ich fühle mich
+    against the reference category), ``label`` (e.g. ``"Ich fühle mich
     willkommen (je Skalenpunkt)"`` or ``"Altersgruppe: 30–44 Jahre (statt
-    18–29 Jahre)"``) to ``result.coefficients``.
+    18–29 Jahre)"``) and ``n`` to ``result.coefficients``: the respondents
+    with complete data behind the term (all of them for a rating, those in the
+    category for a category), the group size for disclosure control.
     """
     table = result.coefficients.copy()
-    items, kinds, labels = [], [], []
+    complete = data.dropna()
+    items, kinds, labels, counts = [], [], [], []
     for term in table["term"]:
         if "[" in term and term.endswith("]"):
             item, level = term[:-1].split("[", 1)
@@ -725,12 +803,15 @@ def driver_table(result: DriverResult, data: pd.DataFrame, codebook: Codebook) -
             items.append(item)
             kinds.append("category")
             labels.append(f"{short}: {level} (statt {reference})")
+            counts.append(int((complete[item].astype(object) == level).sum()))
         else:
             short = codebook[term].short if term in codebook else term
             items.append(term)
             kinds.append("rating")
             labels.append(f"{short} (je Skalenpunkt)")
+            counts.append(len(complete))
     table.insert(1, "item", items)
     table.insert(2, "kind", kinds)
     table.insert(3, "label", labels)
+    table["n"] = counts
     return table

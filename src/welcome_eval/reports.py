@@ -177,7 +177,7 @@ def plan(data_dir: str | Path | None = None, *, min_n: int = DEFAULT_MIN_N) -> l
                 Path("programm") / "bericht.html",
                 "Die Qualitätsoffensive im Überblick",
                 dict(common),
-                _inputs(waves[p].manifest for p in waves),
+                _inputs([w.manifest for w in waves.values()], waves),
                 any(w.manifest.demo for w in waves.values()),
             )
         )
