@@ -505,12 +505,16 @@ def write_demo(out_dir: str | Path, seed: int = 2018) -> list[Path]:
     """Write the whole demo data directory: participation record, every survey wave and
     the register extract."""
     # Imported here: both generators build on this module's participation record.
+    from welcome_eval.synth_checklist import write_checklist_demo
     from welcome_eval.synth_newcomers import write_newcomer_demo
+    from welcome_eval.synth_programme import write_programme_demo
     from welcome_eval.synth_register import write_register_demo
 
     return [
         write_participation_record(out_dir, seed),
+        *write_programme_demo(out_dir, seed),
         *write_kommunen_demo(out_dir, seed),
         *write_newcomer_demo(out_dir, seed),
         write_register_demo(out_dir, seed),
+        *write_checklist_demo(out_dir, seed),
     ]

@@ -1,0 +1,419 @@
+"""The catalogue of good — and failed — examples (``surveys/beispiele/``).
+
+One YAML file per example (fields and rules in ``surveys/beispiele/README.md``).
+:func:`read_catalogue` reads and validates all of them into one tidy table,
+:func:`matching_examples` picks the examples for a municipality's weakest checklist
+dimensions, and :func:`render_page` writes the searchable German catalogue page (one
+self-contained HTML file, working offline from ``file://``; each entry has its id as
+anchor so other reports can link to ``beispiele/index.html#<id>``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import pandas as pd
+import yaml
+
+from welcome_eval.config import surveys_dir
+from welcome_eval.municipalities import DISTRICTS, municipalities
+
+__all__ = [
+    "FIELDS",
+    "OUTCOMES",
+    "CatalogueError",
+    "matching_examples",
+    "read_catalogue",
+    "render_page",
+]
+
+#: Outcome codes and their German labels, best first.
+OUTCOMES: dict[str, str] = {
+    "worked": "hat funktioniert",
+    "partly": "teilweise",
+    "did_not_work": "hat nicht funktioniert",
+}
+#: Fields of an entry: name -> required.
+FIELDS: dict[str, bool] = {
+    "ags": True,
+    "title": True,
+    "year": True,
+    "category": True,
+    "description": True,
+    "cost_eur": False,
+    "cost_note": False,
+    "reach": False,
+    "outcome": True,
+    "lessons": True,
+    "contact_role": True,
+    "links": False,
+}
+_ID = re.compile(r"[a-z][a-z0-9-]*")
+_FIRST_YEAR = 2010
+_TEMPLATES = Path(__file__).resolve().parent / "templates"
+#: Columns of :func:`read_catalogue`.
+COLUMNS = [
+    "id",
+    "ags",
+    "name",
+    "district",
+    "title",
+    "year",
+    "category",
+    "category_label",
+    "description",
+    "cost_eur",
+    "cost_note",
+    "reach",
+    "outcome",
+    "outcome_label",
+    "lessons",
+    "contact_role",
+    "links",
+    "file",
+]
+
+
+class CatalogueError(ValueError):
+    """A catalogue entry breaks a rule; the message names file, field and rule."""
+
+
+def _dimensions() -> dict[str, str]:
+    from welcome_eval.checklist import scoring_rule
+
+    return dict(scoring_rule().dimensions)
+
+
+def _check_entry(
+    path: Path, raw: Any, keys: dict[str, tuple[str, str]], dimensions: dict[str, str]
+) -> list[str]:
+    problems: list[str] = []
+
+    def problem(field: str, rule: str, message: str) -> None:
+        problems.append(f"{path}: field {field!r}: {message} (rule {rule})")
+
+    if not _ID.fullmatch(path.stem):
+        problem(
+            "id",
+            "id_format",
+            f"the file name {path.stem!r} is the entry's id and anchor: use lower-case "
+            "letters, digits and hyphens, starting with a letter",
+        )
+    if not isinstance(raw, dict):
+        problem("-", "mapping", "an entry must be a YAML mapping of fields")
+        return problems
+    for field in sorted(set(raw) - set(FIELDS)):
+        problem(field, "known_field", f"unknown field; allowed: {', '.join(FIELDS)}")
+    for field, required in FIELDS.items():
+        value = raw.get(field)
+        if required and (value is None or (isinstance(value, str) and not value.strip())):
+            problem(field, "required", "a value is required")
+    ags = raw.get("ags")
+    if ags is not None:
+        key = str(ags)
+        if isinstance(ags, int) or key not in keys:
+            hint = ' (write the key in quotes, e.g. "05958012")' if isinstance(ags, int) else ""
+            problem(
+                "ags",
+                "municipality_known",
+                f"{ags!r} is not one of the 59 municipality keys of Südwestfalen{hint}",
+            )
+    category = raw.get("category")
+    if category is not None and category not in dimensions:
+        problem(
+            "category",
+            "dimension_known",
+            f"{category!r} is not a checklist dimension; allowed: {', '.join(dimensions)}",
+        )
+    outcome = raw.get("outcome")
+    if outcome is not None and outcome not in OUTCOMES:
+        problem("outcome", "allowed_values", f"{outcome!r}; allowed: {', '.join(OUTCOMES)}")
+    year = raw.get("year")
+    last_year = dt.date.today().year + 1
+    if year is not None and (
+        not isinstance(year, int) or isinstance(year, bool) or not _FIRST_YEAR <= year <= last_year
+    ):
+        problem("year", "year_plausible", f"{year!r}: a year from {_FIRST_YEAR} to {last_year}")
+    cost = raw.get("cost_eur")
+    if cost is not None and (
+        isinstance(cost, bool) or not isinstance(cost, int | float) or cost < 0
+    ):
+        problem("cost_eur", "cost_number", f"{cost!r}: a number of euro, 0 or more")
+    for field in ("title", "description", "cost_note", "reach", "lessons", "contact_role"):
+        value = raw.get(field)
+        if value is not None and not isinstance(value, str):
+            problem(field, "text", f"{value!r} must be text")
+    links = raw.get("links")
+    if links is not None:
+        if not isinstance(links, list):
+            problem("links", "links_list", "a list of {title, href} entries")
+        else:
+            for number, link in enumerate(links, start=1):
+                if not isinstance(link, dict) or not str(link.get("title") or "").strip():
+                    problem("links", "link_title", f"link {number} needs a title")
+                    continue
+                extra = set(link) - {"title", "href"}
+                if extra:
+                    problem("links", "known_field", f"link {number}: unknown keys {sorted(extra)}")
+                href = link.get("href")
+                if href is not None and not _safe_href(str(href)):
+                    problem(
+                        "links",
+                        "link_href",
+                        f"link {number}: {href!r} must be a relative path or an https:// address",
+                    )
+    return problems
+
+
+def _safe_href(href: str) -> bool:
+    if href.startswith("https://"):
+        return True
+    return ":" not in href.split("/")[0] and not href.startswith("//")
+
+
+def read_catalogue(directory: str | Path | None = None) -> pd.DataFrame:
+    """Read and validate every example (``*.yaml``) of the catalogue.
+
+    Parameters
+    ----------
+    directory
+        Folder with one YAML file per entry (default: ``surveys/beispiele``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per entry, sorted by year (newest first) and title: ``id`` (file
+        name), ``ags``, ``name``, ``district``, ``title``, ``year``, ``category``
+        (checklist dimension id), ``category_label``, ``description``, ``cost_eur``
+        (float, NaN if not given), ``cost_note``, ``reach``, ``outcome``,
+        ``outcome_label``, ``lessons``, ``contact_role``, ``links`` (list of dicts
+        with ``title`` and optional ``href``), ``file``.
+
+    Raises
+    ------
+    CatalogueError
+        Any entry breaks a rule (unknown municipality or dimension, missing or
+        unknown field, implausible year, …); the message lists every problem with
+        file, field and rule.
+
+    Examples
+    --------
+    >>> entries = read_catalogue()
+    >>> bool((entries["outcome"] == "did_not_work").sum() >= 3)
+    True
+    """
+    folder = Path(directory) if directory is not None else surveys_dir() / "beispiele"
+    if not folder.is_dir():
+        raise CatalogueError(f"{folder}: catalogue folder not found")
+    files = sorted(folder.glob("*.yaml")) + sorted(folder.glob("*.yml"))
+    if not files:
+        raise CatalogueError(f"{folder}: no catalogue entries (*.yaml) found")
+    places = municipalities()
+    keys = {
+        a: (n, str(d))
+        for a, n, d in zip(places["ags"], places["name"], places["district"], strict=True)
+    }
+    dimensions = _dimensions()
+    problems: list[str] = []
+    rows = []
+    for path in files:
+        try:
+            raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+            problems.append(f"{path}: field '-': cannot read the file: {exc} (rule yaml)")
+            continue
+        found = _check_entry(path, raw, keys, dimensions)
+        problems += found
+        if found:
+            continue
+        name, district = keys[str(raw["ags"])]
+        rows.append(
+            {
+                "id": path.stem,
+                "ags": str(raw["ags"]),
+                "name": name,
+                "district": district,
+                "title": raw["title"].strip(),
+                "year": int(raw["year"]),
+                "category": raw["category"],
+                "category_label": dimensions[raw["category"]],
+                "description": raw["description"].strip(),
+                "cost_eur": float(raw["cost_eur"])
+                if raw.get("cost_eur") is not None
+                else float("nan"),
+                "cost_note": (raw.get("cost_note") or "").strip() or None,
+                "reach": (raw.get("reach") or "").strip() or None,
+                "outcome": raw["outcome"],
+                "outcome_label": OUTCOMES[raw["outcome"]],
+                "lessons": raw["lessons"].strip(),
+                "contact_role": raw["contact_role"].strip(),
+                "links": [
+                    {k: str(v).strip() for k, v in link.items() if v is not None}
+                    for link in raw.get("links") or []
+                ],
+                "file": path.name,
+            }
+        )
+    ids = [p.stem for p in files]
+    for stem in sorted({s for s in ids if ids.count(s) > 1}):
+        problems.append(f"{folder}: field 'id': {stem!r} used by two files (rule unique_id)")
+    if problems:
+        raise CatalogueError(
+            f"{len(problems)} problem(s) in the catalogue of examples:\n" + "\n".join(problems)
+        )
+    table = pd.DataFrame(rows, columns=COLUMNS)
+    return table.sort_values(["year", "title"], ascending=[False, True]).reset_index(drop=True)
+
+
+def matching_examples(
+    entries: pd.DataFrame,
+    dimensions: Iterable[str],
+    *,
+    exclude_ags: str | None = None,
+    limit: int | None = 3,
+) -> pd.DataFrame:
+    """Examples for the given checklist dimensions (e.g. a municipality's weakest).
+
+    Parameters
+    ----------
+    entries
+        :func:`read_catalogue`.
+    dimensions
+        Dimension ids in order of priority (e.g.
+        ``welcome_eval.checklist.weakest_dimensions(...)["dimension"]``).
+    exclude_ags
+        Leave out the municipality's own examples.
+    limit
+        At most this many examples per dimension (None: all).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The matching rows of ``entries`` in the order of ``dimensions``; within a
+        dimension examples that worked first, then partly, then failed ones (a failure
+        with its reason is as useful as a success), newest first. Column ``anchor`` is
+        the link target on the catalogue page: ``beispiele/index.html#<anchor>``.
+
+    Examples
+    --------
+    >>> entries = read_catalogue()
+    >>> found = matching_examples(entries, ["service", "arbeitgeber"], limit=2)
+    >>> found["category"].tolist()
+    ['service', 'service', 'arbeitgeber', 'arbeitgeber']
+    """
+    if not isinstance(entries, pd.DataFrame) or not {"category", "outcome", "id"} <= set(entries):
+        raise TypeError("entries must be the DataFrame from read_catalogue()")
+    wanted = [str(d) for d in ([dimensions] if isinstance(dimensions, str) else dimensions)]
+    known = set(_dimensions())
+    unknown = [d for d in wanted if d not in known]
+    if unknown:
+        raise ValueError(f"unknown checklist dimensions {unknown}; known: {', '.join(known)}")
+    if limit is not None and (not isinstance(limit, int) or limit < 1):
+        raise ValueError(f"limit must be a whole number >= 1 or None, got {limit!r}")
+    pool = entries if exclude_ags is None else entries[entries["ags"] != str(exclude_ags)]
+    rank = {o: k for k, o in enumerate(OUTCOMES)}
+    parts = []
+    for dimension in dict.fromkeys(wanted):
+        part = pool[pool["category"] == dimension]
+        part = part.assign(_rank=part["outcome"].map(rank)).sort_values(
+            ["_rank", "year", "title"], ascending=[True, False, True], kind="stable"
+        )
+        parts.append(
+            part.drop(columns="_rank").head(limit) if limit else part.drop(columns="_rank")
+        )
+    if not parts:
+        return entries.iloc[0:0].assign(anchor=pd.Series(dtype=str))
+    result = pd.concat(parts, ignore_index=True)
+    result["anchor"] = result["id"]
+    return result
+
+
+def _euro(value: float) -> str | None:
+    from welcome_eval.german_format import integer
+
+    if value != value:
+        return None
+    return "keine Kosten" if value == 0 else f"{integer(value)} €"
+
+
+def render_page(
+    entries: pd.DataFrame,
+    *,
+    build_date: str,
+    demo: bool,
+    index_href: str,
+) -> str:
+    """The searchable German catalogue page as one self-contained HTML document.
+
+    The report style (``templates/style.css``) and a small script are inlined; nothing
+    is loaded from elsewhere, so the page works offline from ``file://``. A search field
+    and filters for dimension, district and outcome show and hide entries (without a
+    script every entry is visible and the filters stay hidden). Every entry is an
+    ``<article id="<id>">``, the target of ``beispiele/index.html#<id>``.
+
+    Parameters
+    ----------
+    entries
+        :func:`read_catalogue`.
+    build_date
+        Date of the build, already formatted (e.g. ``"01.03.2026"``).
+    demo
+        Show the demo-data notice.
+    index_href
+        Link back to the report index (e.g. ``"../index.html"``).
+
+    Examples
+    --------
+    >>> page = render_page(read_catalogue(), build_date="01.03.2026", demo=True,
+    ...                    index_href="../index.html")
+    >>> 'id="willkommensvideo-brilon"' in page, "http://" in page
+    (True, False)
+    """
+    if not isinstance(entries, pd.DataFrame) or "id" not in entries:
+        raise TypeError("entries must be the DataFrame from read_catalogue()")
+    dimensions = _dimensions()
+    items = []
+    for row in entries.to_dict("records"):
+        items.append(
+            {
+                **row,
+                "cost_text": _euro(row["cost_eur"]),
+                "search": " ".join(
+                    str(row[k] or "")
+                    for k in (
+                        "title",
+                        "name",
+                        "district",
+                        "category_label",
+                        "description",
+                        "reach",
+                        "lessons",
+                        "contact_role",
+                        "cost_note",
+                        "outcome_label",
+                        "year",
+                    )
+                ).lower(),
+            }
+        )
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(_TEMPLATES), autoescape=True, keep_trailing_newline=True
+    )
+    counts = entries["outcome"].value_counts()
+    return env.get_template("beispiele.html.j2").render(
+        entries=items,
+        dimensions=[(d, label) for d, label in dimensions.items() if d in set(entries["category"])],
+        districts=[d for d in DISTRICTS if d in set(entries["district"])],
+        outcomes=list(OUTCOMES.items()),
+        outcome_counts={o: int(counts.get(o, 0)) for o in OUTCOMES},
+        total=len(entries),
+        demo=demo,
+        build_date=build_date,
+        index_href=index_href,
+        css=(_TEMPLATES / "style.css").read_text(encoding="utf-8"),
+    )
