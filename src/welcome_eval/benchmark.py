@@ -310,3 +310,57 @@ def wave_shares(manifest: str | Path, *, k: int = 2) -> pd.DataFrame:
     raw = Manifest.load(manifest).file
     info = raw.stat()
     return _shares_cached(str(Path(manifest).resolve()), (info.st_mtime_ns, info.st_size), k).copy()
+
+
+@functools.lru_cache(maxsize=16)
+def _district_shares_cached(
+    manifest: str, stamp: tuple[int, int], items: tuple[str, ...], k: int
+) -> pd.DataFrame:
+    from welcome_eval.municipalities import municipalities
+    from welcome_eval.wave import read_wave
+
+    wave = read_wave(manifest)
+    key = wave.codebook.municipality or "ags"
+    districts = municipalities().set_index("ags")["district"]
+    data = wave.data.assign(Kreis=wave.data[key].astype(str).map(districts))
+    present = [i for i in items if i in wave.codebook]
+    by_district = municipal_shares(data, present, codebook=wave.codebook, by="Kreis", k=k)
+    region = municipal_shares(
+        data.assign(Kreis="Südwestfalen"), present, codebook=wave.codebook, by="Kreis", k=k
+    )
+    return pd.concat([by_district, region], ignore_index=True)
+
+
+def district_shares(manifest: str | Path, items: Sequence[str], *, k: int = 2) -> pd.DataFrame:
+    """:func:`municipal_shares` per district (column ``Kreis``) plus the whole
+    region (``Kreis == "Südwestfalen"``), cached like :func:`wave_shares`."""
+    from welcome_eval.wave import Manifest
+
+    info = Manifest.load(manifest).file.stat()
+    return _district_shares_cached(
+        str(Path(manifest).resolve()), (info.st_mtime_ns, info.st_size), tuple(items), k
+    ).copy()
+
+
+def _stamp(paths: Sequence[Path]) -> tuple[tuple[str, int, int], ...]:
+    return tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in paths)
+
+
+@functools.lru_cache(maxsize=4)
+def _checklist_history_cached(data_dir: str, stamp: tuple) -> pd.DataFrame:
+    from welcome_eval import checklist
+
+    return checklist.score_history(checklist.checklist_waves(data_dir))
+
+
+def checklist_history(data_dir: str | Path) -> pd.DataFrame:
+    """Scores of every self-assessment wave under ``data_dir`` (see
+    :func:`welcome_eval.checklist.score_history`), cached per kernel like
+    :func:`wave_shares`; empty when there are no checklist waves."""
+    from welcome_eval.wave import Manifest, find_manifests
+
+    manifests = find_manifests(data_dir, "checkliste")
+    if not manifests:
+        return pd.DataFrame()
+    files = [*manifests, *(Manifest.load(m).file for m in manifests)]
+    return _checklist_history_cached(str(Path(data_dir).resolve()), _stamp(files)).copy()
