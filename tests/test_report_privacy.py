@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 from bs4 import BeautifulSoup
 
-from welcome_eval import synth, synth_newcomers
+from welcome_eval import synth, synth_checklist, synth_newcomers
 from welcome_eval.config import demo_data_dir
 from welcome_eval.disclosure import feasibility_intervals
 from welcome_eval.display import table_html
@@ -44,7 +44,11 @@ def _report_pages(built) -> dict[str, BeautifulSoup]:
 
 
 def _canaries() -> list[str]:
-    planted = [*synth.PLANTED_PERSONAL_DATA, *synth_newcomers.PLANTED_PERSONAL_DATA]
+    planted = [
+        *synth.PLANTED_PERSONAL_DATA,
+        *synth_newcomers.PLANTED_PERSONAL_DATA,
+        *synth_checklist.PLANTED_PERSONAL_DATA,
+    ]
     ids: list[str] = []
     for manifest in find_manifests(demo_data_dir()):
         wave = read_wave(manifest)

@@ -36,6 +36,11 @@ SECTIONS = {
         "Anmerkungen der Neuzugezogenen",
         "Datengrundlage und Datenqualität",
     ],
+    "checkliste": [
+        "Wer hat die Checkliste ausgefüllt?",
+        "Wo die Region steht",
+        "Was am häufigsten fehlt",
+    ],
     "register": [
         "Wer ist im Auszug?",
         "Wie lange bleiben Neubürgerinnen und Neubürger?",
@@ -49,11 +54,13 @@ TITLES = {
     "kommunen": "Kommunenbefragung",
     "neubuerger": "Neubürgerbefragung",
     "register": "Melderegisterauszug",
+    "checkliste": "Checkliste",
 }
 REPORTS = [
     *[("kommunen", w) for w in ("2018", "2019", "2021")],
     *[("neubuerger", w) for w in ("2021", "2023")],
     ("register", "2025"),
+    *[("checkliste", w) for w in ("2019", "2021", "2023")],
 ]
 
 
@@ -181,3 +188,42 @@ def test_same_inputs_give_byte_identical_reports(built, tmp_path, monkeypatch):
     for first in first_files:
         second = again.out_dir / first.relative_to(built.out_dir)
         assert first.read_bytes() == second.read_bytes(), first
+
+
+MUNICIPAL_SECTIONS = [
+    "Das Wichtigste in Kürze",
+    "Ihre Ergebnisse im Vergleich",
+    "Ihr Kreis und die Region",
+    "Selbstcheck: Wo steht Ihre Kommune?",
+    "Beispiele aus anderen Kommunen",
+]
+
+
+def test_every_participating_municipality_gets_a_report_per_wave(built):
+    from welcome_eval.programme import participating_on, participation_record
+    from welcome_eval.wave import Manifest
+
+    record = participation_record(demo_data_dir())
+    for manifest in find_manifests(demo_data_dir(), "neubuerger"):
+        m = Manifest.load(manifest)
+        members = record[participating_on(record, m.fieldwork_start)]
+        built_for = {p.parent.name for p in built.out_dir.glob(f"gemeinden/*/{m.wave}.html")}
+        assert built_for == set(members["ags"]), m.wave
+        outsider = record[~participating_on(record, m.fieldwork_start)]["ags"].iloc[0]
+        assert not (built.out_dir / "gemeinden" / outsider / f"{m.wave}.html").exists()
+
+
+def test_municipal_report_shows_its_own_values_only_against_anonymous_peers(built):
+    from welcome_eval.municipalities import municipalities
+
+    names = municipalities().set_index("ags")["name"]
+    page = built.out_dir / "gemeinden" / "05958004" / "2023.html"
+    html = page.read_text(encoding="utf-8")
+    for section in MUNICIPAL_SECTIONS:
+        assert section in html, section
+    assert "Arnsberg" in html and "anonymen Verteilung" in html
+    # Other municipalities are named only as authors of catalogue examples.
+    outside_examples = html.split("Beispiele aus anderen Kommunen")[0]
+    named = [n for a, n in names.items() if a != "05958004" and f">{n}<" in outside_examples]
+    assert named == []
+    assert 'href="../../beispiele/index.html#' in html
