@@ -54,7 +54,7 @@ TITLES = {
     "kommunen": "Kommunenbefragung",
     "neubuerger": "Neubürgerbefragung",
     "register": "Melderegisterauszug",
-    "checkliste": "Checkliste",
+    "checkliste": "Checkliste Willkommenskultur",
 }
 REPORTS = [
     *[("kommunen", w) for w in ("2018", "2019", "2021")],
