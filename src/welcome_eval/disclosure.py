@@ -105,20 +105,21 @@ __all__ = [
 DEFAULT_MARK = "."
 
 _FOOTNOTE_TEMPLATE_DE = (
-    "{mark} = Werte für weniger als {min_n} Antwortende werden nicht ausgewiesen; "
+    "{mark} = Werte für weniger als {min_n} {unit} werden nicht ausgewiesen; "
     "weitere Zellen sind ausgeblendet, damit sich diese nicht zurückrechnen lassen."
 )
 
 
-def footnote_de(min_n: int = 5, mark: str = DEFAULT_MARK) -> str:
-    """The German footnote explaining hidden cells, for a threshold and a mark.
+def footnote_de(min_n: int = 5, mark: str = DEFAULT_MARK, unit: str = "Antwortende") -> str:
+    """The German footnote explaining hidden cells, for a threshold, a mark and
+    the unit counted (``"Antwortende"``, ``"Kommunen"``, ``"Personen"``).
 
     Examples
     --------
     >>> footnote_de(10)[:50]
     '. = Werte für weniger als 10 Antwortende werden ni'
     """
-    return _FOOTNOTE_TEMPLATE_DE.format(min_n=min_n, mark=mark)
+    return _FOOTNOTE_TEMPLATE_DE.format(min_n=min_n, mark=mark, unit=unit)
 
 
 #: Footnote for the default threshold (5) and mark.
@@ -215,11 +216,13 @@ class SuppressedTable:
     count_columns: tuple[str, ...] = ()
     row_totals: pd.Series | None = field(default=None, repr=False)
     col_totals: pd.Series | None = field(default=None, repr=False)
+    #: What the counts count, for the footnote (German, plural).
+    unit: str = "Antwortende"
 
     @property
     def footnote(self) -> str:
-        """German footnote for this table's threshold (:func:`footnote_de`)."""
-        return footnote_de(self.min_n)
+        """German footnote for this table's threshold and unit (:func:`footnote_de`)."""
+        return footnote_de(self.min_n, unit=self.unit)
 
     @property
     def any_suppressed(self) -> bool:

@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import hmac
 import os
@@ -147,6 +148,7 @@ def protect(
     *,
     counts: str | Mapping[str, str] | None = "n",
     min_n: int = DEFAULT_MIN_N,
+    unit: str = "Antwortende",
     **kwargs: Any,
 ) -> SuppressedTable:
     """Pass a table about people through disclosure control before it is shown.
@@ -158,7 +160,9 @@ def protect(
     their values, with secondary suppression when a total row is published);
     two-way frequency tables pass ``counts=None``. Further keywords go to
     :func:`welcome_eval.disclosure.suppress` (``totals``, ``values``,
-    ``force`` …); municipality × respondent role is refused there.
+    ``force`` …); municipality × respondent role is refused there. ``unit``
+    names what the counts count in the footnote ("Kommunen" for tables of
+    municipalities' self-assessments, "Personen" for register data).
 
     Examples
     --------
@@ -168,7 +172,8 @@ def protect(
     0     Olpe   .    .
     1    Soest  40  3.5
     """
-    return suppress(table, counts=counts, min_n=min_n, **kwargs)
+    result = suppress(table, counts=counts, min_n=min_n, **kwargs)
+    return dataclasses.replace(result, unit=unit) if unit != result.unit else result
 
 
 def not_personal(table: pd.DataFrame, reason: str) -> NotPersonal:
