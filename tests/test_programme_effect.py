@@ -139,9 +139,13 @@ def test_input_checks(record):
 
 
 def test_report_notebook_runs(tmp_path):
+    from welcome_eval.disclosure import footnote_de
     from welcome_eval.reports import execute_notebook
 
-    notebook = execute_notebook(NOTEBOOK, {}, cwd=tmp_path)
+    # a threshold above the smallest municipalities of the demo extract (46 newcomers), so
+    # that the disclosure control visibly hides groups
+    min_n = 60
+    notebook = execute_notebook(NOTEBOOK, {"min_n": min_n}, cwd=tmp_path)
     html = "".join(
         str(output.get("data", {}).get("text/html", ""))
         + str(output.get("data", {}).get("text/markdown", ""))
@@ -155,8 +159,18 @@ def test_report_notebook_runs(tmp_path):
         if output.get("output_type") == "error"
     ]
     assert not errors
-    assert html.count("<figure>") == 6
+    assert html.count("<figure") == 8
     assert "Hazard Ratio" in html and "Goodman-Bacon" in html
     text = re.sub(r"data:image/png;base64,[^\"]+", "", html)
-    ids = read_wave(sorted(demo_data_dir().glob("register/*/manifest.yaml"))[-1]).data
+    wave = read_wave(sorted(demo_data_dir().glob("register/*/manifest.yaml"))[-1])
+    ids = wave.data
     assert not any(str(i) in text for i in ids["respondent"].head(200))  # aggregates only
+    # retention per municipality: small ones hidden ("." and the footnote), others shown
+    start = text.index("Tabelle 5: Anteil der Zugezogenen")
+    body = text[text.index("<tbody>", start) : text.index("</tbody>", start)]
+    rows = re.findall(r"<tr[^>]*>(.*?)</tr>", body)
+    assert len(rows) == ids["ags"].nunique()
+    small = (ids.groupby("ags").size() < min_n).sum()
+    hidden = [row for row in rows if "<td class=num>.</td>" in row]
+    assert 0 < small == len(hidden) < len(rows)
+    assert footnote_de(min_n) in text

@@ -28,6 +28,8 @@ from welcome_eval.retention import (
     kaplan_meier,
     logrank,
     median_stay,
+    register_stays,
+    retention_at,
 )
 
 REFERENCE = Path(__file__).parent / "reference"
@@ -632,3 +634,311 @@ def test_entry_at_zero_gives_the_right_censored_fit(lung: pd.DataFrame) -> None:
     counting = cox(data, duration="time", event="event", covariates=covariates, entry="begin")
     pd.testing.assert_frame_equal(plain.params, counting.params, rtol=1e-9)
     assert counting.loglik == pytest.approx(plain.loglik, rel=1e-12)
+
+
+# ---------------------------------------------------------------------------
+# an extract of the synthetic register (tests/reference/survival_register.R)
+
+REGISTER_EXTRACT_DATE = "2025-12-31"
+#: Issue 5: estimates and coefficients to 1e-6 (relative), standard errors to 1e-4.
+#: The closed-form estimators agree much closer (RTOL_EXACT) and are held to that.
+RTOL_ESTIMATE = 1e-6
+RTOL_SE = 1e-4
+REGISTER_CAUSES = {1: "within", 2: "region", 3: "death"}
+
+
+@pytest.fixture(scope="module")
+def register_reference() -> dict:
+    return json.loads((REFERENCE / "survival_register.json").read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def register_rows() -> pd.DataFrame:
+    data = pd.read_csv(
+        REFERENCE / "survival_register.csv",
+        dtype={"person_id": str, "haushalt_id": str, "ags": str, "kreis": str},
+        parse_dates=["einzug", "auszug", "beitritt"],
+    )
+    for column in ("wegzug_ziel", "geburtsjahr", "herkunft", "fachkraft"):
+        data[column] = data[column].astype("Int64")
+    return data
+
+
+@pytest.fixture(scope="module")
+def register_stays_frame(register_rows: pd.DataFrame) -> pd.DataFrame:
+    return register_stays(register_rows, extract_date=REGISTER_EXTRACT_DATE)
+
+
+def register_periods(register_rows: pd.DataFrame, *, with_joins: bool) -> pd.DataFrame:
+    """Cox rows as the R script builds them, by welcome_eval's own person_periods."""
+    from welcome_eval.programme_effect import person_periods
+
+    record = register_rows.drop_duplicates("ags")[["ags", "beitritt"]]
+    record = record.rename(columns={"beitritt": "joined"})
+    if not with_joins:  # one row per person: nobody participates
+        record = record.assign(joined=pd.NaT)
+    return person_periods(register_rows, record, extract_date=REGISTER_EXTRACT_DATE)
+
+
+def test_register_stays_reproduce_the_r_durations(
+    register_reference: dict, register_stays_frame: pd.DataFrame
+) -> None:
+    inputs = register_reference["inputs"]
+    assert len(register_stays_frame) == inputs["rows"]
+    assert register_stays_frame["haushalt_id"].nunique() == inputs["households"]
+    assert int(register_stays_frame["days"].sum()) == inputs["days_sum"]
+
+
+def test_register_kaplan_meier_curve_matches_r(
+    register_reference: dict, register_stays_frame: pd.DataFrame
+) -> None:
+    expected = register_reference["km"]["region"]["curve"]
+    table = kaplan_meier(register_stays_frame, duration="years", event="left_region")
+    assert_close(table["time"], expected["time"], RTOL_EXACT, "time")
+    for column in ("n_risk", "n_event", "n_censor"):
+        np.testing.assert_array_equal(table[column], values(expected[column]))
+    assert_close(table["survival"], expected["surv"], RTOL_EXACT, "survival")
+    assert_close(table["se_log"], expected["std_err"], RTOL_EXACT, "std_err")
+    assert_close(table["ci_low"], expected["lower"], RTOL_EXACT, "lower")
+    assert_close(table["ci_high"], expected["upper"], RTOL_EXACT, "upper")
+
+
+REGISTER_KM_CASES = {
+    "region": ("left_region", None),
+    "kommune": ("left_municipality", None),
+    "region_kreis": ("left_region", "kreis"),
+}
+
+
+@pytest.mark.parametrize("case_id", list(REGISTER_KM_CASES))
+def test_register_kaplan_meier_at_times_and_median_match_r(
+    case_id: str, register_reference: dict, register_stays_frame: pd.DataFrame
+) -> None:
+    event, by = REGISTER_KM_CASES[case_id]
+    expected = register_reference["km"][case_id]
+    summary = expected["summary"]
+    table = kaplan_meier(
+        register_stays_frame, duration="years", event=event, by=by, times=summary["times"]
+    )
+    if by is None:
+        table.insert(0, "group", "all")
+    table = table[table["survival"].notna()]  # R prints no row after a curve's end
+    assert labels(table["group"]) == labels(summary["group"])
+    assert_close(table["time"], summary["time"], 0, "time")
+    for column in ("n_risk", "n_event", "n_censor"):
+        np.testing.assert_array_equal(table[column], values(summary[column]))
+    assert_close(table["survival"], summary["surv"], RTOL_EXACT, "survival")
+    assert_close(table["se"], summary["std_err"], RTOL_EXACT, "se")
+    assert_close(table["ci_low"], summary["lower"], RTOL_EXACT, "lower")
+    assert_close(table["ci_high"], summary["upper"], RTOL_EXACT, "upper")
+    medians = median_stay(register_stays_frame, duration="years", event=event, by=by)
+    printed = expected["print"]
+    np.testing.assert_array_equal(medians["n"], values(printed["n"]))
+    np.testing.assert_array_equal(medians["n_events"], values(printed["events"]))
+    assert_close(medians["median"], printed["median"], RTOL_EXACT, "median")
+    assert_close(medians["ci_low"], printed["lcl"], RTOL_EXACT, "median lcl")
+    assert_close(medians["ci_high"], printed["ucl"], RTOL_EXACT, "median ucl")
+
+
+def test_register_retention_at_two_years_by_municipality_matches_r(
+    register_reference: dict, register_stays_frame: pd.DataFrame
+) -> None:
+    summary = register_reference["km"]["region_ags"]["summary"]
+    result = retention_at(
+        register_stays_frame, duration="years", event="left_region", time=2, by="ags"
+    )
+    assert list(result.columns) == [
+        "group",
+        "time",
+        "n",
+        "n_risk",
+        "n_event",
+        "survival",
+        "se",
+        "ci_low",
+        "ci_high",
+    ]
+    assert result["n"].tolist() == register_stays_frame.groupby("ags").size().tolist()
+    shown = result[result["survival"].notna()]
+    assert labels(shown["group"]) == labels(summary["group"])
+    np.testing.assert_array_equal(shown["n_risk"], values(summary["n_risk"]))
+    assert_close(shown["survival"], summary["surv"], RTOL_EXACT, "survival")
+    assert_close(shown["se"], summary["std_err"], RTOL_EXACT, "se")
+    assert_close(shown["ci_low"], summary["lower"], RTOL_EXACT, "lower")
+    assert_close(shown["ci_high"], summary["upper"], RTOL_EXACT, "upper")
+    # events up to two years, counted directly
+    within = register_stays_frame[register_stays_frame["years"] <= 2]
+    direct = within.groupby("ags")["left_region"].sum()
+    assert (
+        result.set_index("group")["n_event"].to_dict()
+        == direct.reindex(result["group"], fill_value=0).to_dict()
+    )
+
+
+REGISTER_LOGRANK_CASES = {
+    "herkunft": ("herkunft", None),
+    "herkunft_strata_kreis": ("herkunft", "kreis"),
+    "fachkraft": ("fachkraft", None),
+}
+
+
+@pytest.mark.parametrize("case_id", list(REGISTER_LOGRANK_CASES))
+def test_register_logrank_matches_r(
+    case_id: str, register_reference: dict, register_stays_frame: pd.DataFrame
+) -> None:
+    group, strata = REGISTER_LOGRANK_CASES[case_id]
+    expected = register_reference["logrank"][case_id]
+    result = logrank(
+        register_stays_frame, duration="years", event="left_region", group=group, strata=strata
+    )
+    assert labels(result.table["group"]) == labels(expected["group"])
+    np.testing.assert_array_equal(result.table["n"], values(expected["n"]))
+    np.testing.assert_array_equal(result.table["observed"], values(expected["observed"]))
+    assert_close(result.table["expected"], expected["expected"], RTOL_EXACT, "expected")
+    assert_close(result.variance.to_numpy(), expected["var"], RTOL_EXACT, "var")
+    assert_close(result.statistic, expected["chisq"], RTOL_EXACT, "chisq")
+    assert result.df == expected["df"]
+    assert_close(result.p_value, expected["p"], RTOL_EXACT, "p")
+
+
+REGISTER_COX_CASES = {
+    "person_efron": (False, "efron"),
+    "person_breslow": (False, "breslow"),
+    "timevarying_efron": (True, "efron"),
+    "timevarying_breslow": (True, "breslow"),
+}
+REGISTER_COVARIATES = ["altersgruppe", "herkunft", "fachkraft", "kinder_im_haushalt"]
+
+
+@pytest.mark.parametrize("case_id", list(REGISTER_COX_CASES))
+def test_register_cox_matches_r(
+    case_id: str, register_reference: dict, register_rows: pd.DataFrame
+) -> None:
+    timevarying, ties = REGISTER_COX_CASES[case_id]
+    expected = register_reference["cox"][case_id]
+    periods = register_periods(register_rows, with_joins=timevarying)
+    assert (
+        len(periods) == register_reference["inputs"]["period_rows" if timevarying else "cox_rows"]
+    )
+    covariates = (["participating"] if timevarying else []) + REGISTER_COVARIATES
+    assert periods["altersgruppe"].cat.categories.tolist() == labels(
+        register_reference["inputs"]["altersgruppe_levels"]
+    )
+    fit = cox(
+        periods,
+        duration="stop",
+        event="left_region",
+        covariates=covariates,
+        ties=ties,
+        cluster="haushalt_id",
+        entry="start" if timevarying else None,
+    )
+    co = fit.coefficients
+    assert co["term"].tolist() == labels(expected["terms"])
+    assert (fit.n, fit.n_events) == (expected["n"], expected["nevent"])
+    for ours, theirs, rtol in (
+        ("coef", "coef", RTOL_ESTIMATE),
+        ("hazard_ratio", "hazard_ratio", RTOL_ESTIMATE),
+        ("se", "se", RTOL_SE),
+        ("robust_se", "robust_se", RTOL_SE),
+        ("z", "z", RTOL_SE),
+        ("p_value", "p", RTOL_SE),
+        ("hr_low", "hr_low", RTOL_SE),
+        ("hr_high", "hr_high", RTOL_SE),
+    ):
+        assert_close(co[ours], expected[theirs], rtol, ours)
+    assert_close([fit.loglik_null, fit.loglik], expected["loglik"], RTOL_ESTIMATE, "loglik")
+    assert_close(fit.concordance, expected["concordance"], RTOL_ESTIMATE, "concordance")
+    assert_close(fit.concordance_se, expected["concordance_se"], RTOL_SE, "concordance se")
+    zph = fit.proportional_hazards_test()
+    assert zph["term"].tolist() == labels(expected["zph"]["term"])
+    np.testing.assert_array_equal(zph["df"], values(expected["zph"]["df"]))
+    assert_close(zph["chisq"], expected["zph"]["chisq"], RTOL_ESTIMATE, "zph chisq")
+    assert_close(zph["p_value"], expected["zph"]["p"], RTOL_SE, "zph p")
+
+
+def test_register_timevarying_cox_is_the_programme_effect_check(
+    register_reference: dict, register_rows: pd.DataFrame
+) -> None:
+    """individual_cox_effect is the model of case timevarying_efron."""
+    from welcome_eval.programme_effect import individual_cox_effect
+
+    record = register_rows.drop_duplicates("ags")[["ags", "beitritt"]]
+    fit = individual_cox_effect(
+        register_rows,
+        record.rename(columns={"beitritt": "joined"}),
+        extract_date=REGISTER_EXTRACT_DATE,
+    )
+    expected = register_reference["cox"]["timevarying_efron"]
+    assert_close(fit.coefficients["coef"], expected["coef"], RTOL_ESTIMATE, "coef")
+    assert_close(fit.coefficients["robust_se"], expected["robust_se"], RTOL_SE, "robust se")
+
+
+@pytest.mark.parametrize("case_id", ["overall", "kreis"])
+def test_register_cumulative_incidence_matches_r(
+    case_id: str, register_reference: dict, register_stays_frame: pd.DataFrame
+) -> None:
+    expected = register_reference["aj"][case_id]
+    by = None if case_id == "overall" else "kreis"
+    ci = cumulative_incidence(
+        register_stays_frame,
+        duration="years",
+        event="end_type",
+        causes=REGISTER_CAUSES,
+        group=by,
+    )
+    times = values(expected["time"])
+    groups = labels(expected["group"])
+    for cause in REGISTER_CAUSES.values():
+        rows = []
+        for group, t in zip(groups, times, strict=True):
+            curve = ci[(ci["cause"] == cause) & (ci["group"].astype(str) == group)]
+            rows.append(curve[curve["time"] <= t].iloc[-1])  # the step function at t
+        found = pd.DataFrame(rows)
+        theirs = expected[cause]
+        assert_close(found["incidence"], theirs["pstate"], RTOL_EXACT, f"{cause} pstate")
+        assert_close(found["se"], theirs["std_err"], RTOL_EXACT, f"{cause} std_err")
+        assert_close(found["ci_low"], theirs["lower"], RTOL_EXACT, f"{cause} lower")
+        assert_close(found["ci_high"], theirs["upper"], RTOL_EXACT, f"{cause} upper")
+    stays = register_stays_frame
+    in_group = [
+        np.ones(len(stays), bool) if by is None else (stays[by] == g).to_numpy() for g in groups
+    ]
+    at_risk = [int((stays["years"][m] >= t).sum()) for m, t in zip(in_group, times, strict=True)]
+    np.testing.assert_array_equal(at_risk, values(expected["n_risk"]))
+    # the same through times= (R's summary(fit, times)): no row after a group's end
+    at = cumulative_incidence(
+        stays,
+        duration="years",
+        event="end_type",
+        causes=REGISTER_CAUSES,
+        group=by,
+        times=expected["times"],
+    )
+    for cause in REGISTER_CAUSES.values():
+        mine = at[(at["cause"] == cause) & at["incidence"].notna()]
+        assert labels(mine["group"]) == groups
+        assert_close(mine["time"], expected["time"], 0, "time")
+        assert_close(mine["incidence"], expected[cause]["pstate"], RTOL_EXACT, "pstate")
+        assert_close(mine["ci_high"], expected[cause]["upper"], RTOL_EXACT, "upper")
+        np.testing.assert_array_equal(mine["n_risk"], values(expected["n_risk"]))
+
+
+def test_retention_at_checks_and_groups_that_ended_early() -> None:
+    df = pd.DataFrame(
+        {"t": [1.0, 2, 3, 4, 0.5, 1.5], "e": [1, 0, 1, 0, 1, 0], "g": ["a"] * 4 + ["b"] * 2}
+    )
+    result = retention_at(df, duration="t", event="e", time=2.5, by="g").set_index("group")
+    # group b's last observation (1.5) is before 2.5: no estimate there, as in R
+    assert result.loc["b", "n"] == 2 and result.loc["b", "n_risk"] == 0
+    assert math.isnan(result.loc["b", "survival"]) and result.loc["b", "n_event"] == 1
+    assert result.loc["a", "survival"] == pytest.approx(0.75)  # 1 - 1/4
+    assert result.loc["a", "se"] == pytest.approx(0.75 * math.sqrt(1 / (4 * 3)))
+    for bad, error in (
+        (-1, ValueError),
+        (math.inf, ValueError),
+        (True, TypeError),
+        ("2", TypeError),
+    ):
+        with pytest.raises(error, match="time must be"):
+            retention_at(df, duration="t", event="e", time=bad)

@@ -1,4 +1,5 @@
-"""Report figures for the retention analysis: arrivals, retention curves, event study.
+"""Report figures for the retention analysis: arrivals, retention curves, retention per
+municipality, event study.
 
 Companions of :mod:`welcome_eval.retention` and :mod:`welcome_eval.programme_effect`,
 in the style of :mod:`welcome_eval.figures`: each function takes a tidy table plus
@@ -25,7 +26,7 @@ from matplotlib.axes import Axes
 
 from welcome_eval.figures import GermanFormatter, _check_columns, _legend_below, _new_axes
 
-__all__ = ["arrivals_plot", "event_study_plot", "retention_curves"]
+__all__ = ["arrivals_plot", "event_study_plot", "retention_by_area_plot", "retention_curves"]
 
 #: Colour of estimates flagged as unreliable.
 UNRELIABLE_COLOR = "#9a9a9a"
@@ -208,4 +209,93 @@ def event_study_plot(
     ax.set_ylabel(ylabel)
     ax.grid(axis="x", visible=False)
     _legend_below(ax, ncol=2, offset_points=30)
+    return ax
+
+
+def retention_by_area_plot(
+    table: pd.DataFrame,
+    *,
+    y: str = "name",
+    estimate: str = "survival",
+    low: str = "ci_low",
+    high: str = "ci_high",
+    hue: str | None = "district",
+    reference: float | None = None,
+    reference_label: str = "Südwestfalen",
+    ax: Axes | None = None,
+    xlabel: str = "Anteil noch in der Region",
+) -> Axes:
+    """Dot plot: retention (a share) per area with interval whiskers, grouped by ``hue``.
+
+    One row per area (e.g. municipality, from :func:`welcome_eval.retention.retention_at`
+    after disclosure control), sorted by ``hue`` and, within it, by the estimate
+    (highest first); colours by ``hue`` (e.g. district), groups in the order in which
+    they first come in ``table`` (as :func:`retention_curves` colours them, for a table
+    sorted by district: the same colour for a district). Rows whose estimate is missing
+    -- hidden by disclosure control, or no one observed that long -- are left out. An
+    optional dashed line marks ``reference`` (e.g. the region as a whole). The x axis
+    is in percent.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"name": ["Olpe", "Attendorn", "Brilon"],
+    ...                   "district": ["Kreis Olpe", "Kreis Olpe", "Hochsauerlandkreis"],
+    ...                   "survival": [0.8, 0.85, float("nan")],
+    ...                   "ci_low": [0.7, 0.8, float("nan")], "ci_high": [0.9, 0.9, float("nan")]})
+    >>> ax = retention_by_area_plot(t, reference=0.82)
+    >>> [label.get_text() for label in ax.get_yticklabels()]
+    ['Attendorn', 'Olpe']
+    """
+    _check_columns(table, [y, estimate, low, high, hue], "table")
+    shown = table[table[estimate].notna()].copy()
+    groups = list(dict.fromkeys(shown[hue])) if hue is not None else [None]
+    if hue is not None:  # groups in the order they come (e.g. the districts' order)
+        shown["_group"] = shown[hue].map({group: k for k, group in enumerate(groups)})
+        shown = shown.sort_values(["_group", estimate], ascending=[True, False], kind="stable")
+    else:
+        shown = shown.sort_values(estimate, ascending=False, kind="stable")
+    if ax is None:
+        ax = _new_axes(7.5, 0.24 * max(len(shown), 1) + 1.6)
+    positions = np.arange(len(shown))
+    colors = dict(zip(groups, _palette(len(groups)), strict=True))
+    for group in groups:
+        mine = np.ones(len(shown), bool) if group is None else (shown[hue] == group).to_numpy()
+        est = shown[estimate].to_numpy(dtype=float)[mine]
+        err = np.vstack(
+            [
+                est - shown[low].to_numpy(dtype=float)[mine],
+                shown[high].to_numpy(dtype=float)[mine] - est,
+            ]
+        )
+        ax.errorbar(
+            est,
+            positions[mine],
+            xerr=err,
+            fmt="o",
+            color=colors[group],
+            ecolor=colors[group],
+            elinewidth=1.3,
+            capsize=2,
+            markersize=4.5,
+            label=None if group is None else str(group),
+        )
+    if reference is not None:
+        ax.axvline(reference, color="#444444", linewidth=0.9, linestyle="--")
+        ax.annotate(
+            reference_label,
+            xy=(reference, 1.0),
+            xycoords=("data", "axes fraction"),
+            xytext=(3, 3),
+            textcoords="offset points",
+            fontsize=8,
+            color="#444444",
+        )
+    ax.set_yticks(positions, [str(v) for v in shown[y]])
+    ax.tick_params(axis="y", labelsize=8)
+    ax.set_ylim(len(shown) - 0.5, -0.5)
+    ax.xaxis.set_major_formatter(GermanFormatter(as_percent=True))
+    ax.set_xlabel(xlabel)
+    ax.grid(axis="y", visible=False)
+    if hue is not None and len(groups) > 1:
+        _legend_below(ax, ncol=min(len(groups), 3), offset_points=30)
     return ax

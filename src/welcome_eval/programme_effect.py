@@ -64,15 +64,18 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import duckdb
 import numpy as np
 import pandas as pd
 import statsmodels.api as sm
 from scipy import stats as _sps
 
 from welcome_eval import german_format as de
+from welcome_eval import retention, retention_duckdb
 from welcome_eval.retention import CoxResult, cox
 
 __all__ = [
@@ -86,11 +89,11 @@ __all__ = [
 ]
 
 #: Destination codes (``wegzug_ziel``) that mean "left the region".
-LEAVES_REGION = (2, 3, 4)
+LEAVES_REGION = retention.LEAVES_REGION
 #: Destination code of a move to another municipality of the region.
-WITHIN_REGION = 1
+WITHIN_REGION = retention.WITHIN_REGION
 #: Destination code of a death.
-DEATH = 5
+DEATH = retention.DEATH
 #: Bootstrap replicates of :func:`group_time_effects`.
 N_BOOT = 999
 #: Seed of the bootstrap multipliers (results are reproducible).
@@ -151,32 +154,80 @@ def _join_dates(participation: pd.DataFrame, unit: str) -> pd.Series:
 def _register_parts(
     register: pd.DataFrame, extract_date: pd.Timestamp, unit: str
 ) -> tuple[pd.Series, pd.Series, pd.Series]:
-    """Move-in, end of stay (move-out or extract date) and destination code (NaN: stays)."""
+    """Move-in, end of stay (move-out or extract date) and destination code (NaN: stays),
+    checked by the rules of :func:`welcome_eval.retention.register_stays`."""
     register = _check_frame(register, "register")
     _check_columns(register, [unit, "einzug", "auszug", "wegzug_ziel"], "register")
-    move_in = pd.to_datetime(register["einzug"])
-    move_out = pd.to_datetime(register["auszug"])
-    if move_in.isna().any():
-        raise ValueError(f"register: {int(move_in.isna().sum())} row(s) without move-in date")
-    if (move_in > extract_date).any() or (move_out > extract_date).any():
-        raise ValueError(
-            f"register has move-in or move-out dates after the extract date {extract_date:%Y-%m-%d}"
-            "; pass the extract's own date (manifest fieldwork end)"
-        )
-    if (move_out < move_in).any():
-        raise ValueError("register has move-out dates before move-in; validate the wave first")
-    destination = pd.to_numeric(register["wegzug_ziel"], errors="coerce").astype(float)
-    if (destination.notna() != move_out.notna()).any():
-        raise ValueError("register: destination (wegzug_ziel) and move-out date must come together")
-    return move_in, move_out.fillna(extract_date), destination
+    return retention._register_dates(register, extract_date)
 
 
 # ---------------------------------------------------------------------------
 # arrival cohorts
 
 
-def arrival_cohorts(
+def _cohort_counts(
     register: pd.DataFrame,
+    extract: pd.Timestamp,
+    *,
+    horizon_years: int,
+    last_cohort: int,
+    unit: str,
+) -> tuple[pd.DataFrame, list[str]]:
+    """Per municipality and arrival year up to ``last_cohort``: ``n`` (not died within the
+    horizon), ``n_left_region``, ``n_died``; and all municipality keys of the register."""
+    move_in, end, destination = _register_parts(register, extract, unit)
+    ags = register[unit].astype(str)
+    horizon_end = move_in + pd.DateOffset(years=horizon_years)
+    ended = end <= horizon_end
+    left = ended & destination.isin(LEAVES_REGION).to_numpy()
+    died = ended & (destination == DEATH).to_numpy()
+    frame = pd.DataFrame(
+        {
+            unit: ags.to_numpy(),
+            "cohort_year": move_in.dt.year.to_numpy(),
+            "counted": (~died).to_numpy(),
+            "left": left.to_numpy(),
+            "died": died.to_numpy(),
+        }
+    )
+    frame = frame[frame["cohort_year"] <= last_cohort]
+    table = (
+        frame.groupby([unit, "cohort_year"], sort=True)
+        .agg(n=("counted", "sum"), n_left_region=("left", "sum"), n_died=("died", "sum"))
+        .reset_index()
+    )
+    return table, sorted(set(ags))
+
+
+def _cohort_counts_lazy(
+    register: str | os.PathLike | duckdb.DuckDBPyRelation,
+    extract: pd.Timestamp,
+    *,
+    horizon_years: int,
+    last_cohort: int,
+    unit: str,
+) -> tuple[pd.DataFrame, list[str]]:
+    """:func:`_cohort_counts` counted by DuckDB over a Parquet file or relation."""
+    rel = retention_duckdb.relation(register)
+    retention_duckdb.check_columns(rel, [unit, "einzug", "auszug", "wegzug_ziel"], "register")
+    counts = retention_duckdb.register_checks(
+        rel, extract_date=extract, move_in="einzug", move_out="auszug", destination="wegzug_ziel"
+    )
+    rules = retention._register_rules(extract, "einzug", "auszug", "wegzug_ziel")
+    retention._raise_register_problems(counts, rules, {})
+    return retention_duckdb.cohort_counts(
+        rel,
+        extract_date=extract,
+        horizon_years=horizon_years,
+        last_cohort=last_cohort,
+        unit=unit,
+        leaves_region=LEAVES_REGION,
+        death=DEATH,
+    )
+
+
+def arrival_cohorts(
+    register: pd.DataFrame | str | os.PathLike | duckdb.DuckDBPyRelation,
     participation: pd.DataFrame,
     *,
     horizon_years: int = 2,
@@ -200,10 +251,14 @@ def arrival_cohorts(
 
     Parameters
     ----------
-    register : pandas.DataFrame
+    register : pandas.DataFrame, path or duckdb.DuckDBPyRelation
         One row per person: ``ags``, ``einzug``, ``auszug`` (NaT: still registered),
         ``wegzug_ziel`` (codes of ``surveys/register/codebook.yaml``), e.g. a register
-        wave's ``data`` or :func:`welcome_eval.synth_register.register_extract`.
+        wave's ``data`` or :func:`welcome_eval.synth_register.register_extract`. A
+        Parquet file (or a directory of them) or a DuckDB relation is not read into
+        memory: DuckDB checks the dates and counts per municipality and arrival year in
+        SQL by the same rules (:mod:`welcome_eval.retention_duckdb`), for extracts of
+        any size; the result is the same table.
     participation : pandas.DataFrame
         ``ags`` and ``joined`` (join date, NaT = never), e.g.
         :func:`welcome_eval.programme.participation_record`. Participation is treated
@@ -242,42 +297,30 @@ def arrival_cohorts(
             f"horizon_years must be a whole number of years >= 1, got {horizon_years!r}"
         )
     extract = _timestamp(extract_date, "extract_date")
-    move_in, end, destination = _register_parts(register, extract, unit)
     joined = _join_dates(participation, unit)
-    ags = register[unit].astype(str)
-    unknown = sorted(set(ags) - set(joined.index))
+    last_cohort = (extract - pd.DateOffset(years=int(horizon_years))).year
+    if (extract - pd.DateOffset(years=int(horizon_years))) < pd.Timestamp(last_cohort, 12, 31):
+        last_cohort -= 1
+    if retention_duckdb.is_lazy(register):
+        table, units = _cohort_counts_lazy(
+            register, extract, horizon_years=int(horizon_years), last_cohort=last_cohort, unit=unit
+        )
+    else:
+        table, units = _cohort_counts(
+            register, extract, horizon_years=int(horizon_years), last_cohort=last_cohort, unit=unit
+        )
+    unknown = sorted(set(units) - set(joined.index))
     if unknown:
         raise ValueError(
             f"municipalities {unknown[:5]} of the register are not in the participation record"
         )
-    horizon_end = move_in + pd.DateOffset(years=int(horizon_years))
-    ended = end <= horizon_end
-    left = ended & destination.isin(LEAVES_REGION).to_numpy()
-    died = ended & (destination == DEATH).to_numpy()
-    year = move_in.dt.year
-    last_cohort = (extract - pd.DateOffset(years=int(horizon_years))).year
-    if (extract - pd.DateOffset(years=int(horizon_years))) < pd.Timestamp(last_cohort, 12, 31):
-        last_cohort -= 1
-    frame = pd.DataFrame(
-        {
-            "ags": ags.to_numpy(),
-            "cohort_year": year.to_numpy(),
-            "counted": (~died).to_numpy(),
-            "left": left.to_numpy(),
-            "died": died.to_numpy(),
-        }
-    )
-    frame = frame[frame["cohort_year"] <= last_cohort]
-    if frame.empty:
+    if table.empty:
         raise ValueError(
             f"no arrival cohort is observed for {horizon_years} full years before the extract "
             f"date {extract:%d.%m.%Y}; use a shorter horizon"
         )
-    table = (
-        frame.groupby(["ags", "cohort_year"], sort=True)
-        .agg(n=("counted", "sum"), n_left_region=("left", "sum"), n_died=("died", "sum"))
-        .reset_index()
-    )
+    table = table.rename(columns={unit: "ags"}) if unit != "ags" else table
+    table["cohort_year"] = table["cohort_year"].astype(np.int64)
     join = joined.reindex(table["ags"]).to_numpy()
     join = pd.DatetimeIndex(join)
     first_full = np.where((join.month == 1) & (join.day == 1), join.year, join.year + 1).astype(
