@@ -130,3 +130,14 @@ def built_reports(tmp_path_factory):
             os.environ.pop("SOURCE_DATE_EPOCH", None)
         else:
             os.environ["SOURCE_DATE_EPOCH"] = before
+
+
+@pytest.fixture(scope="session")
+def report_kernel():
+    """One long-lived kernel for the tests that execute a notebook (reset
+    before each, as in ``welcome-eval build``): saves a kernel start and the
+    imports per test."""
+    from welcome_eval.reports import ReportKernel
+
+    with ReportKernel() as kernel:
+        yield kernel

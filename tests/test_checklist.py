@@ -334,7 +334,7 @@ def test_weakest_dimensions_lowest_first_ties_in_codebook_order():
         weakest_dimensions(table, "05958012", k=0)
 
 
-def test_regional_report_notebook_hides_small_districts_and_contact_data(tmp_path):
+def test_regional_report_notebook_hides_small_districts_and_contact_data(tmp_path, report_kernel):
     from welcome_eval.config import notebooks_dir
     from welcome_eval.reports import execute_notebook
     from welcome_eval.wave import find_manifests
@@ -349,6 +349,7 @@ def test_regional_report_notebook_hides_small_districts_and_contact_data(tmp_pat
             "min_n": 5,
         },
         cwd=tmp_path,
+        kernel=report_kernel,
     )
     outputs = [o for cell in notebook.cells if cell.cell_type == "code" for o in cell.outputs]
     assert not [o for o in outputs if o.get("output_type") == "error"]

@@ -388,10 +388,12 @@ def test_importance_performance_plot_keeps_labels_inside_the_axes():
 # report notebook
 
 
-def test_notebook_runs_with_default_parameters(tmp_path: Path):
+def test_notebook_runs_with_default_parameters(tmp_path: Path, report_kernel):
     from welcome_eval.reports import execute_notebook
 
-    notebook = execute_notebook(notebooks_dir() / "neubuerger_welle.ipynb", {}, cwd=tmp_path)
+    notebook = execute_notebook(
+        notebooks_dir() / "neubuerger_welle.ipynb", {}, cwd=tmp_path, kernel=report_kernel
+    )
     outputs = [
         output for cell in notebook.cells if cell.cell_type == "code" for output in cell.outputs
     ]
@@ -399,7 +401,7 @@ def test_notebook_runs_with_default_parameters(tmp_path: Path):
     html = "\n".join(str(o.get("data", {}).get("text/html", "")) for o in outputs)
     assert "# Neubürgerbefragung 2023" in markdown
     assert "Verglichen wird mit der Welle 2021" in markdown
-    assert html.count("<figure") == 11
+    assert html.count("<figure") == 12  # 11 figures and the map
     assert re.search(r"Tabelle \d+: Kalibrierte Anteile 2021 und 2023 im Vergleich", html)
     assert not [o for o in outputs if o.get("output_type") == "error"]
     for secret in PLANTED_PERSONAL_DATA:

@@ -94,7 +94,7 @@ def _outputs(notebook) -> list:
 
 
 @pytest.fixture(scope="module", params=sorted(REGIONAL))
-def executed(request, tmp_path_factory):
+def executed(request, tmp_path_factory, report_kernel):
     """The newest demo wave of each regional report with the parameters `welcome-eval build`
     passes (all earlier waves, data directory), and a threshold of 10 instead of 5 (the
     parameter must reach every table)."""
@@ -107,7 +107,10 @@ def executed(request, tmp_path_factory):
         "min_n": 10,
     }
     notebook = execute_notebook(
-        notebooks_dir() / request.param, parameters, cwd=tmp_path_factory.mktemp("nb")
+        notebooks_dir() / request.param,
+        parameters,
+        cwd=tmp_path_factory.mktemp("nb"),
+        kernel=report_kernel,
     )
     return request.param, notebook
 
@@ -154,8 +157,10 @@ def test_regional_report_shows_no_raw_table_and_gates_everything(executed):
         assert "weniger als 10 Antwortende" in html  # small groups were hidden and explained
 
 
-def test_kommunen_runs_with_default_parameters_as_in_jupyterlab(tmp_path):
-    notebook = execute_notebook(notebooks_dir() / "kommunen_welle.ipynb", {}, cwd=tmp_path)
+def test_kommunen_runs_with_default_parameters_as_in_jupyterlab(tmp_path, report_kernel):
+    notebook = execute_notebook(
+        notebooks_dir() / "kommunen_welle.ipynb", {}, cwd=tmp_path, kernel=report_kernel
+    )
     text = "\n".join(
         str(output.get("data", {}).get("text/markdown", ""))
         for cell in notebook.cells

@@ -407,12 +407,15 @@ def test_demo_register_extract_is_a_five_percent_sample():
     assert extract_sampling_fraction(manifest) == 0.05
 
 
-def test_programme_report_notebook_runs_on_the_demo_data(tmp_path):
+def test_programme_report_notebook_runs_on_the_demo_data(tmp_path, report_kernel):
     from welcome_eval.config import notebooks_dir
     from welcome_eval.reports import execute_notebook
 
     notebook = execute_notebook(
-        notebooks_dir() / "programm.ipynb", {"data_dir": str(DEMO), "min_n": 5}, cwd=tmp_path
+        notebooks_dir() / "programm.ipynb",
+        {"data_dir": str(DEMO), "min_n": 5},
+        cwd=tmp_path,
+        kernel=report_kernel,
     )
     outputs = [o for cell in notebook.cells if cell.cell_type == "code" for o in cell.outputs]
     assert not [o for o in outputs if o.get("output_type") == "error"]
@@ -427,4 +430,4 @@ def test_programme_report_notebook_runs_on_the_demo_data(tmp_path):
     assert "Kosten je zusätzlich gehaltenem Neubürger" in text
     assert "Demo-Annahme" in text or "Annahme" in text
     figures = text.count("<figure")
-    assert figures == 6 and text.count("gate-not-personal") + text.count("gate-protected") >= 6
+    assert figures == 7 and text.count("gate-not-personal") + text.count("gate-protected") >= 6

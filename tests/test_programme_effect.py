@@ -138,14 +138,14 @@ def test_input_checks(record):
         pe.individual_cox_effect(register.drop(columns="haushalt_id"), record, extract_date=EXTRACT)
 
 
-def test_report_notebook_runs(tmp_path):
+def test_report_notebook_runs(tmp_path, report_kernel):
     from welcome_eval.disclosure import footnote_de
     from welcome_eval.reports import execute_notebook
 
     # a threshold above the smallest municipalities of the demo extract (46 newcomers), so
     # that the disclosure control visibly hides groups
     min_n = 60
-    notebook = execute_notebook(NOTEBOOK, {"min_n": min_n}, cwd=tmp_path)
+    notebook = execute_notebook(NOTEBOOK, {"min_n": min_n}, cwd=tmp_path, kernel=report_kernel)
     html = "".join(
         str(output.get("data", {}).get("text/html", ""))
         + str(output.get("data", {}).get("text/markdown", ""))
@@ -172,5 +172,8 @@ def test_report_notebook_runs(tmp_path):
     assert len(rows) == ids["ags"].nunique()
     small = (ids.groupby("ags").size() < min_n).sum()
     hidden = [row for row in rows if "<td class=num>.</td>" in row]
-    assert 0 < small == len(hidden) < len(rows)
+    assert 0 < small <= len(hidden) < len(rows)
+    # persons per district are published: no district may have exactly one hidden municipality
+    hidden_districts = [re.search(r"<td>([^<]+)</td>", row).group(1) for row in hidden]
+    assert all(hidden_districts.count(d) != 1 for d in hidden_districts), hidden_districts
     assert footnote_de(min_n) in text

@@ -410,7 +410,9 @@ def test_notebook_is_committed_clean_with_its_parameters() -> None:
         assert name in tagged[0].source
 
 
-def test_report_of_a_wave_with_quarantined_records(bad_wave_manifest: Path, tmp_path: Path):
+def test_report_of_a_wave_with_quarantined_records(
+    bad_wave_manifest: Path, tmp_path: Path, report_kernel
+):
     wave = read_wave(bad_wave_manifest)
     parameters = {
         "manifest": str(bad_wave_manifest),
@@ -418,7 +420,7 @@ def test_report_of_a_wave_with_quarantined_records(bad_wave_manifest: Path, tmp_
         "data_dir": str(bad_wave_manifest.parent.parent.parent),
         "min_n": 5,
     }
-    notebook = execute_notebook(NOTEBOOK, parameters, cwd=tmp_path)
+    notebook = execute_notebook(NOTEBOOK, parameters, cwd=tmp_path, kernel=report_kernel)
     html = render_html(notebook, title="Datenqualität", demo=True, inputs=[])
     text = _outputs(notebook)
     assert "ERROR" not in text
@@ -444,7 +446,12 @@ def test_report_of_a_wave_with_quarantined_records(bad_wave_manifest: Path, tmp_
     ],
 )
 def test_report_runs_for_every_survey(
-    tmp_path: Path, survey: str, wave: str, previous: list[str], expected: list[str]
+    tmp_path: Path,
+    survey: str,
+    wave: str,
+    previous: list[str],
+    expected: list[str],
+    report_kernel,
 ) -> None:
     parameters = {
         "manifest": str(DEMO / survey / wave / "manifest.yaml"),
@@ -452,7 +459,7 @@ def test_report_runs_for_every_survey(
         "data_dir": None,
         "min_n": 5,
     }
-    notebook = execute_notebook(NOTEBOOK, parameters, cwd=tmp_path)
+    notebook = execute_notebook(NOTEBOOK, parameters, cwd=tmp_path, kernel=report_kernel)
     text = _outputs(notebook)
     assert "ERROR" not in text
     title = read_wave(DEMO / survey / wave).manifest.title

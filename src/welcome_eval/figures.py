@@ -88,6 +88,8 @@ def set_theme() -> None:
             "axes.spines.right": False,
             "savefig.dpi": 150,
             "savefig.bbox": "tight",
+            # Fixed ids in SVG exports, so a researcher's SVG figures are reproducible too.
+            "svg.hashsalt": "welcome-eval",
         },
     )
 

@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import html
 import os
 import shutil
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor, as_completed
@@ -260,11 +262,20 @@ def _run_cells(notebook: nbformat.NotebookNode, client: Any, path: Path, paramet
                     output["execution_count"] = count
 
 
-def execute_notebook(path: Path, parameters: dict[str, Any], *, cwd: Path) -> nbformat.NotebookNode:
-    """Execute a notebook top to bottom in a fresh kernel, with ``parameters``
-    injected after its cell tagged ``parameters`` (papermill's convention)."""
-    with ReportKernel() as kernel:
+def execute_notebook(
+    path: Path,
+    parameters: dict[str, Any],
+    *,
+    cwd: Path,
+    kernel: ReportKernel | None = None,
+) -> nbformat.NotebookNode:
+    """Execute a notebook top to bottom with ``parameters`` injected after its
+    cell tagged ``parameters`` (papermill's convention): in ``kernel`` (a
+    :class:`ReportKernel`, reset first) or else in a fresh kernel."""
+    if kernel is not None:
         return kernel.execute(path, parameters, cwd=cwd)
+    with ReportKernel() as fresh:
+        return fresh.execute(path, parameters, cwd=cwd)
 
 
 #: Run before every report in a reused kernel: an empty namespace, no open
@@ -353,6 +364,33 @@ def _strip_noise(notebook: nbformat.NotebookNode) -> None:
             ]
 
 
+_exporters = threading.local()
+
+
+def _plain_code(source: str, language: str | None = None, metadata: Any = None) -> str:
+    # Plain <pre> instead of Pygments: a fifth of the rendering time, and the
+    # researcher edition needs readable, not coloured, code.
+    return f'<div class="highlight"><pre>{html.escape(source)}</pre></div>'
+
+
+def _exporter(code: bool) -> Any:
+    """One HTML exporter per thread and edition (building one loads the templates)."""
+    from nbconvert import HTMLExporter
+
+    cache = _exporters.__dict__
+    if code not in cache:
+        exporter = HTMLExporter(
+            template_name="bericht",
+            extra_template_basedirs=[str(TEMPLATES)],
+            exclude_input=not code,
+            exclude_input_prompt=True,
+            exclude_output_prompt=True,
+            filters={"highlight_code": _plain_code},
+        )
+        cache[code] = exporter
+    return cache[code]
+
+
 def render_html(
     notebook: nbformat.NotebookNode,
     *,
@@ -370,15 +408,7 @@ def render_html(
     above its output. ``edition_href`` links to the same report in the other
     edition.
     """
-    from nbconvert import HTMLExporter
-
-    exporter = HTMLExporter(
-        template_name="bericht",
-        extra_template_basedirs=[str(TEMPLATES)],
-        exclude_input=not code,
-        exclude_input_prompt=True,
-        exclude_output_prompt=True,
-    )
+    exporter = _exporter(code)
     _strip_noise(notebook)
     resources = {
         "welcome": {
