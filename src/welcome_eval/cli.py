@@ -17,7 +17,12 @@ def _build(args: argparse.Namespace) -> int:
 
     try:
         result = build(
-            args.data, args.out, progress=not args.quiet, jobs=args.jobs, min_n=args.min_n
+            args.data,
+            args.out,
+            progress=not args.quiet,
+            jobs=args.jobs,
+            min_n=args.min_n,
+            only=args.only,
         )
     except BuildError as exc:
         print(f"Fehler / error: {exc}", file=sys.stderr)
@@ -100,6 +105,14 @@ def main(argv: list[str] | None = None) -> int:
         type=int,
         default=5,
         help="minimum number of respondents behind every value shown (default: 5)",
+    )
+    build.add_argument(
+        "--only",
+        action="append",
+        metavar="PATTERN",
+        default=None,
+        help="rebuild only reports whose path matches (e.g. 'gemeinden/05958004/*'); "
+        "repeatable; the other published reports are kept",
     )
     build.set_defaults(run=_build)
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import fnmatch
 import html
 import os
 import shutil
@@ -19,7 +20,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -536,6 +537,7 @@ def build(
     progress: bool = True,
     jobs: int | None = None,
     min_n: int = DEFAULT_MIN_N,
+    only: Sequence[str] | None = None,
 ) -> BuildResult:
     """Build every report and the index into ``out_dir``, replacing it atomically.
 
@@ -555,15 +557,33 @@ def build(
         CPU cores, at most 4). The output does not depend on it.
     min_n
         Minimum number of respondents behind every value a report shows.
+    only
+        Rebuild only the reports whose path matches one of these patterns
+        (``fnmatch``, e.g. ``"gemeinden/05958004/*"``); the other published
+        reports are kept as they are. Every wave is still validated, and the
+        index is written for the whole plan.
     """
     started = time.perf_counter()
     out_dir = Path(out_dir).resolve()
-    planned = plan(data_dir, min_n=min_n)
+    everything = plan(data_dir, min_n=min_n)
+    planned = everything
+    if only is not None:
+        patterns = list(only)
+        planned = [
+            job
+            for job in everything
+            if any(fnmatch.fnmatch(job.relative_path.as_posix(), p) for p in patterns)
+        ]
+        if not planned:
+            raise BuildError(f"No report matches {patterns}")
     workers = max(1, min(jobs or min(4, os.cpu_count() or 1), len(planned) or 1))
     staging = out_dir.with_name(out_dir.name + ".building")
     if staging.exists():
         shutil.rmtree(staging)
-    staging.mkdir(parents=True)
+    if only is not None and out_dir.is_dir():
+        shutil.copytree(out_dir, staging)  # keep what is not rebuilt
+    else:
+        staging.mkdir(parents=True)
     kernels: list[ReportKernel] = []
     try:
         bar = tqdm(
@@ -598,13 +618,14 @@ def build(
                         queue.get_nowait()
                     future.result()
         bar.close()
-        demo = any(job.demo for job in planned)
+        demo = any(job.demo for job in everything)
         catalogue = _write_catalogue(staging, demo)
         (staging / "index.html").write_text(
-            _render_index(planned, catalogue=catalogue), encoding="utf-8"
+            _render_index(everything, catalogue=catalogue), encoding="utf-8"
         )
+        (staging / RESEARCH_DIR).mkdir(exist_ok=True)
         (staging / RESEARCH_DIR / "index.html").write_text(
-            _render_index(planned, research=True, catalogue=catalogue), encoding="utf-8"
+            _render_index(everything, research=True, catalogue=catalogue), encoding="utf-8"
         )
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
