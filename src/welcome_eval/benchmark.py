@@ -364,3 +364,20 @@ def checklist_history(data_dir: str | Path) -> pd.DataFrame:
         return pd.DataFrame()
     files = [*manifests, *(Manifest.load(m).file for m in manifests)]
     return _checklist_history_cached(str(Path(data_dir).resolve()), _stamp(files)).copy()
+
+
+@functools.lru_cache(maxsize=2)
+def _catalogue_cached(directory: str, stamp: tuple) -> pd.DataFrame:
+    from welcome_eval.catalogue import read_catalogue
+
+    return read_catalogue(directory)
+
+
+def catalogue_entries(directory: str | Path | None = None) -> pd.DataFrame:
+    """:func:`welcome_eval.catalogue.read_catalogue`, cached per kernel until an
+    entry file changes (the municipal reports all match against it)."""
+    from welcome_eval.config import surveys_dir
+
+    folder = Path(directory) if directory else surveys_dir() / "beispiele"
+    files = sorted(folder.glob("*.yaml")) + sorted(folder.glob("*.yml"))
+    return _catalogue_cached(str(folder), _stamp(files)).copy()
