@@ -215,6 +215,29 @@ def test_same_inputs_give_byte_identical_reports(built, tmp_path, monkeypatch):
         assert first.read_bytes() == second.read_bytes(), relative
 
 
+def test_a_second_build_executes_only_what_changed(built, tmp_path, monkeypatch):
+    import json
+
+    from conftest import SOURCE_DATE_EPOCH
+
+    from welcome_eval.reports import CACHE_FILE
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", SOURCE_DATE_EPOCH)
+    again = tmp_path / "reports"
+    shutil.copytree(built.out_dir, again)
+    keys = json.loads((again / CACHE_FILE).read_text(encoding="utf-8"))
+    assert len(keys) == len(built.reports)
+    keys["kommunen/2018/bericht.html"] = "something changed"
+    (again / CACHE_FILE).write_text(json.dumps(keys), encoding="utf-8")
+    result = build(demo_data_dir(), again, progress=False)
+    assert list(result.timings) == ["kommunen/2018/bericht.html"]  # the only one executed
+    assert len(result.reused) == len(built.reports) - 1
+    for page in built.out_dir.rglob("*.html"):
+        assert page.read_bytes() == (again / page.relative_to(built.out_dir)).read_bytes()
+    forced = build(demo_data_dir(), again, progress=False, force=True, only=["programm/*"])
+    assert list(forced.timings) == ["programm/bericht.html"] and not forced.reused
+
+
 MUNICIPAL_SECTIONS = [
     "Das Wichtigste in Kürze",
     "Ihre Ergebnisse im Vergleich",

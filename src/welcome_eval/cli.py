@@ -23,6 +23,7 @@ def _build(args: argparse.Namespace) -> int:
             jobs=args.jobs,
             min_n=args.min_n,
             only=args.only,
+            force=args.force,
         )
     except BuildError as exc:
         print(f"Fehler / error: {exc}", file=sys.stderr)
@@ -32,7 +33,11 @@ def _build(args: argparse.Namespace) -> int:
         print(f"Interner Fehler / internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
         print("Die zuletzt veröffentlichten Berichte bleiben unverändert.", file=sys.stderr)
         return EXIT_INTERNAL
-    print(f"{len(result.reports)} Berichte erstellt in {result.seconds:.1f} s.")
+    built = len(result.reports) - len(result.reused)
+    print(
+        f"{len(result.reports)} Berichte in {result.seconds:.1f} s: {built} ausgeführt, "
+        f"{len(result.reused)} unverändert übernommen."
+    )
     print(f"Übersicht: {result.index}")
     print(f"Fassung für die Forschung (mit Code): {result.research_index}")
     return EXIT_OK
@@ -113,6 +118,11 @@ def main(argv: list[str] | None = None) -> int:
         default=None,
         help="rebuild only reports whose path matches (e.g. 'gemeinden/05958004/*'); "
         "repeatable; the other published reports are kept",
+    )
+    build.add_argument(
+        "--force",
+        action="store_true",
+        help="execute every report, also those whose inputs, code and notebook are unchanged",
     )
     build.set_defaults(run=_build)
 

@@ -13,7 +13,9 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import fnmatch
+import hashlib
 import html
+import json
 import os
 import shutil
 import sys
@@ -34,7 +36,7 @@ from tqdm.auto import tqdm
 from welcome_eval import __version__
 from welcome_eval.codebook import Codebook
 from welcome_eval.config import data_dir as default_data_dir
-from welcome_eval.config import notebooks_dir
+from welcome_eval.config import notebooks_dir, surveys_dir
 from welcome_eval.german_format import date as german_date
 from welcome_eval.german_format import integer as german_integer
 from welcome_eval.wave import Manifest, Wave, find_manifests, read_wave
@@ -90,6 +92,8 @@ class BuildResult:
     seconds: float = 0.0
     #: Wall time per report (execution and rendering), by relative path.
     timings: dict[str, float] = field(default_factory=dict)
+    #: Reports copied from the published build because nothing they depend on changed.
+    reused: list[Path] = field(default_factory=list)
 
 
 def build_date() -> dt.date:
@@ -520,6 +524,68 @@ def _build_one(job: ReportJob, staging: Path, kernel: ReportKernel) -> None:
         path.write_text(html, encoding="utf-8")
 
 
+#: Content keys of the published reports, written beside the index.
+CACHE_FILE = ".build-cache.json"
+
+
+def _digest_files(paths: Iterable[Path], root: Path | None = None) -> str:
+    digest = hashlib.sha256()
+    for path in sorted(paths):
+        name = path.relative_to(root).as_posix() if root else path.name
+        digest.update(name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def _common_key(data_dir: Path) -> str:
+    """Everything every report depends on besides its own waves: the library
+    code and templates, the instruments, the programme records and other files
+    of the data directory that are not wave files."""
+    package = Path(__file__).resolve().parent
+    code = [p for p in package.rglob("*") if p.is_file() and "__pycache__" not in p.parts]
+    instruments = [p for p in surveys_dir().rglob("*") if p.is_file()]
+    wave_dirs = {m.parent for m in find_manifests(data_dir)}
+    records = [p for p in data_dir.rglob("*") if p.is_file() and p.parent not in wave_dirs]
+    parts = [
+        __version__,
+        _digest_files(code, package),
+        _digest_files(instruments, surveys_dir()),
+        _digest_files(records, data_dir),
+        # A fixed build date is part of the page; today's date is not a reason to rebuild.
+        os.environ.get("SOURCE_DATE_EPOCH", ""),
+    ]
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
+def _job_key(job: ReportJob, common: str) -> str:
+    """Content key of one report: the notebook, its parameters, its input files
+    (manifests and raw files) and :func:`_common_key`."""
+    manifests = [job.parameters.get("manifest"), *job.parameters.get("previous_manifests", [])]
+    parts = [
+        common,
+        job.kind,
+        job.title,
+        hashlib.sha256(job.notebook.read_bytes()).hexdigest(),
+        json.dumps(job.parameters, sort_keys=True, default=str),
+        json.dumps(job.inputs),
+        *(hashlib.sha256(Path(m).read_bytes()).hexdigest() for m in manifests if m),
+    ]
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
+def _reuse(job: ReportJob, key: str, out_dir: Path, staging: Path, keys: Mapping) -> bool:
+    """Copy a published report (both editions) whose content key is unchanged."""
+    relative = job.relative_path
+    sources = [out_dir / relative, out_dir / RESEARCH_DIR / relative]
+    if keys.get(relative.as_posix()) != key or not all(p.is_file() for p in sources):
+        return False
+    for source, target in zip(
+        sources, [staging / relative, staging / RESEARCH_DIR / relative], strict=True
+    ):
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(source, target)
+    return True
+
+
 #: Start order by kind: the programme overview and the regional reports take longest.
 _EXPECTED_ORDER = {"programm": 0, "welle": 1, "qualitaet": 2, "gemeinde": 3}
 
@@ -549,6 +615,7 @@ def build(
     jobs: int | None = None,
     min_n: int = DEFAULT_MIN_N,
     only: Sequence[str] | None = None,
+    force: bool = False,
 ) -> BuildResult:
     """Build every report and the index into ``out_dir``, replacing it atomically.
 
@@ -573,6 +640,10 @@ def build(
         (``fnmatch``, e.g. ``"gemeinden/05958004/*"``); the other published
         reports are kept as they are. Every wave is still validated, and the
         index is written for the whole plan.
+    force
+        Execute every report even if its content key (notebook, parameters,
+        input files, library code, instruments and records) is unchanged since
+        the published build; by default such reports are copied over.
     """
     started = time.perf_counter()
     out_dir = Path(out_dir).resolve()
@@ -597,6 +668,18 @@ def build(
         staging.mkdir(parents=True)
     kernels: list[ReportKernel] = []
     timings: dict[str, float] = {}
+    cache_path = out_dir / CACHE_FILE
+    published: dict[str, str] = {}
+    if cache_path.is_file() and not force:
+        try:
+            published = json.loads(cache_path.read_text(encoding="utf-8"))
+        except ValueError:
+            published = {}  # a damaged cache only costs a full build
+    common = _common_key(Path(data_dir or default_data_dir()).resolve())
+    keys = {job.relative_path.as_posix(): _job_key(job, common) for job in planned}
+    if only is not None:
+        keys = {**published, **keys}
+    reused: list[ReportJob] = []
     try:
         bar = tqdm(
             total=len(planned),
@@ -608,7 +691,12 @@ def build(
         queue: Queue[ReportJob] = Queue()
         # Long reports first, so that no kernel starts one when the others are done.
         for job in sorted(planned, key=lambda j: _EXPECTED_ORDER.get(j.kind, 9)):
-            queue.put(job)
+            if _reuse(job, keys[job.relative_path.as_posix()], out_dir, staging, published):
+                reused.append(job)
+                bar.update()
+            else:
+                queue.put(job)
+        workers = max(1, min(workers, queue.qsize()))
 
         def work() -> None:
             kernel = ReportKernel()
@@ -626,7 +714,7 @@ def build(
 
         # Kernels are separate processes: the threads only wait for them and render.
         with ThreadPoolExecutor(max_workers=workers) as pool:
-            futures = [pool.submit(work) for _ in range(workers)]
+            futures = [pool.submit(work) for _ in range(workers if queue.qsize() else 0)]
             for future in as_completed(futures):
                 if future.exception() is not None:
                     while not queue.empty():  # stop the other workers early
@@ -639,6 +727,9 @@ def build(
             _render_index(everything, catalogue=catalogue), encoding="utf-8"
         )
         (staging / RESEARCH_DIR).mkdir(exist_ok=True)
+        (staging / CACHE_FILE).write_text(
+            json.dumps(keys, indent=1, sort_keys=True) + "\n", encoding="utf-8"
+        )
         (staging / RESEARCH_DIR / "index.html").write_text(
             _render_index(everything, research=True, catalogue=catalogue), encoding="utf-8"
         )
@@ -656,6 +747,7 @@ def build(
         research_index=out_dir / RESEARCH_DIR / "index.html",
         seconds=time.perf_counter() - started,
         timings=dict(sorted(timings.items())),
+        reused=[out_dir / job.relative_path for job in reused],
     )
 
 
