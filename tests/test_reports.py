@@ -171,7 +171,7 @@ def test_only_reports_and_index_are_published(built):
     )
     reports = [p.relative_to(built.out_dir).as_posix() for p in built.reports]
     pages = {"index.html", "forschung/index.html", *reports, *(f"forschung/{r}" for r in reports)}
-    assert set(files) - pages <= {"beispiele/index.html"}
+    assert set(files) - pages <= {"beispiele/index.html", ".build-cache.json"}
     assert pages <= set(files)
     assert {f"{s}/{w}/bericht.html" for s, w in REPORTS} <= set(files)
 
@@ -236,6 +236,7 @@ def test_a_second_build_executes_only_what_changed(built, tmp_path, monkeypatch)
         assert page.read_bytes() == (again / page.relative_to(built.out_dir)).read_bytes()
     forced = build(demo_data_dir(), again, progress=False, force=True, only=["programm/*"])
     assert list(forced.timings) == ["programm/bericht.html"] and not forced.reused
+    assert json.loads((again / CACHE_FILE).read_text(encoding="utf-8")).keys() == keys.keys()
 
 
 MUNICIPAL_SECTIONS = [

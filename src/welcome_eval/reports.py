@@ -669,16 +669,17 @@ def build(
     kernels: list[ReportKernel] = []
     timings: dict[str, float] = {}
     cache_path = out_dir / CACHE_FILE
-    published: dict[str, str] = {}
-    if cache_path.is_file() and not force:
+    previous: dict[str, str] = {}
+    if cache_path.is_file():
         try:
-            published = json.loads(cache_path.read_text(encoding="utf-8"))
+            previous = json.loads(cache_path.read_text(encoding="utf-8"))
         except ValueError:
-            published = {}  # a damaged cache only costs a full build
+            previous = {}  # a damaged cache only costs a full build
+    published = {} if force else previous
     common = _common_key(Path(data_dir or default_data_dir()).resolve())
     keys = {job.relative_path.as_posix(): _job_key(job, common) for job in planned}
-    if only is not None:
-        keys = {**published, **keys}
+    if only is not None:  # the reports not rebuilt keep their keys
+        keys = {**previous, **keys}
     reused: list[ReportJob] = []
     try:
         bar = tqdm(
