@@ -133,6 +133,11 @@ class GermanFormatter(mticker.Formatter):
         return german_format.number(value, self.digits)
 
 
+def palette(n: int) -> list:
+    """``n`` colours of seaborn's colour-blind-safe ``colorblind`` palette (all report figures)."""
+    return sns.color_palette("colorblind", n)
+
+
 def _check_columns(table: pd.DataFrame, columns: Sequence[str | None], what: str) -> None:
     if not isinstance(table, pd.DataFrame):
         raise TypeError(f"{what} must be a pandas DataFrame, got {type(table).__name__}")

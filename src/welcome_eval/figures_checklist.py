@@ -38,6 +38,7 @@ from welcome_eval.figures import (
     _text_color,
     _wrap,
 )
+from welcome_eval.figures import palette as _palette
 
 __all__ = ["heatmap", "missing_items_plot", "position_plot", "progress_plot", "score_distribution"]
 
@@ -45,10 +46,6 @@ __all__ = ["heatmap", "missing_items_plot", "position_plot", "progress_plot", "s
 HIDDEN_COLOR = "#e6e6e6"
 #: Score axis: the checklist scores run from 0 to 100.
 SCORE_LIMITS = (0, 100)
-
-
-def _palette(n: int) -> list:
-    return sns.color_palette("colorblind", n)
 
 
 def heatmap(

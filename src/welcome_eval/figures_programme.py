@@ -33,6 +33,7 @@ from welcome_eval.figures import (
     _text_color,
     _wrap,
 )
+from welcome_eval.figures import palette as _palette
 
 __all__ = [
     "attendance_heatmap",
@@ -41,10 +42,6 @@ __all__ = [
     "participation_line",
     "round_tables_plot",
 ]
-
-
-def _palette(n: int) -> list:
-    return sns.color_palette("colorblind", n)
 
 
 def participation_line(

@@ -21,19 +21,15 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import seaborn as sns
 from matplotlib.axes import Axes
 
 from welcome_eval.figures import GermanFormatter, _check_columns, _legend_below, _new_axes
+from welcome_eval.figures import palette as _palette
 
 __all__ = ["arrivals_plot", "event_study_plot", "retention_by_area_plot", "retention_curves"]
 
 #: Colour of estimates flagged as unreliable.
 UNRELIABLE_COLOR = "#9a9a9a"
-
-
-def _palette(n: int) -> list:
-    return sns.color_palette("colorblind", n)
 
 
 def arrivals_plot(
