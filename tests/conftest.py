@@ -141,3 +141,17 @@ def report_kernel():
 
     with ReportKernel() as kernel:
         yield kernel
+
+
+def notebook_text(notebook) -> str:
+    """The Markdown and HTML a report notebook displayed, after checking that no
+    cell raised."""
+    outputs = [o for cell in notebook.cells if cell.cell_type == "code" for o in cell.outputs]
+    errors = [o for o in outputs if o.get("output_type") == "error"]
+    if errors:
+        raise AssertionError(f"a cell raised: {errors[0].get('ename')}: {errors[0].get('evalue')}")
+    return "\n".join(
+        str(o.get("data", {}).get("text/markdown", ""))
+        + str(o.get("data", {}).get("text/html", ""))
+        for o in outputs
+    )

@@ -351,13 +351,9 @@ def test_regional_report_notebook_hides_small_districts_and_contact_data(tmp_pat
         cwd=tmp_path,
         kernel=report_kernel,
     )
-    outputs = [o for cell in notebook.cells if cell.cell_type == "code" for o in cell.outputs]
-    assert not [o for o in outputs if o.get("output_type") == "error"]
-    text = "\n".join(
-        str(o.get("data", {}).get("text/markdown", ""))
-        + str(o.get("data", {}).get("text/html", ""))
-        for o in outputs
-    )
+    from conftest import notebook_text
+
+    text = notebook_text(notebook)
     assert "# Checkliste Willkommenskultur 2023" in text
     for section in ("haben die Checkliste ausgefüllt", "Am häufigsten fehlende", "Tabelle 6"):
         assert section in text

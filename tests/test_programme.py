@@ -417,13 +417,9 @@ def test_programme_report_notebook_runs_on_the_demo_data(tmp_path, report_kernel
         cwd=tmp_path,
         kernel=report_kernel,
     )
-    outputs = [o for cell in notebook.cells if cell.cell_type == "code" for o in cell.outputs]
-    assert not [o for o in outputs if o.get("output_type") == "error"]
-    text = "\n".join(
-        str(o.get("data", {}).get("text/markdown", ""))
-        + str(o.get("data", {}).get("text/html", ""))
-        for o in outputs
-    )
+    from conftest import notebook_text
+
+    text = notebook_text(notebook)
     assert "# Die Qualitätsoffensive im Überblick" in text
     assert "**30 der 59**" in text and "**38**" in text
     assert "Meinerzhagen am 14.11.2019" in text
