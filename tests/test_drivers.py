@@ -10,16 +10,15 @@ required to agree to 1e-6 and standard errors to 1e-4 (relative).
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import REFERENCE
 
 from welcome_eval import drivers
 from welcome_eval.codebook import Codebook
 
-REFERENCE = Path(__file__).parent / "reference"
 RTOL_ESTIMATE = 1e-6
 RTOL_SE = 1e-4
 

@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import REFERENCE
 from statsmodels.duration.survfunc import SurvfuncRight, survdiff
 
 from welcome_eval.retention import (
@@ -32,7 +33,6 @@ from welcome_eval.retention import (
     retention_at,
 )
 
-REFERENCE = Path(__file__).parent / "reference"
 #: Closed-form estimators (Kaplan-Meier, log-rank, Aalen-Johansen) and their
 #: standard errors: the JSON holds 15 significant digits; the largest relative
 #: difference seen is 1.5e-14.

@@ -24,8 +24,6 @@ from welcome_eval.synth import participation
 from welcome_eval.synth_register import EXTRACT_DATE, register_extract
 from welcome_eval.wave import read_wave
 
-REFERENCE = Path(__file__).parent / "reference"
-
 
 @pytest.fixture(scope="module")
 def demo() -> tuple[pd.DataFrame, pd.Timestamp, pd.DataFrame]:

@@ -15,10 +15,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import REFERENCE
 
 from welcome_eval.survey import Design, Estimate, rake
 
-REFERENCE = Path(__file__).parent / "reference"
 #: Relative tolerance on point estimates. The largest differences come from R's
 #: svyciprop (its logit estimate stops at glm's IRLS tolerance: 5e-10) and from
 #: R's rake() convergence (epsilon = 1e-10 on the weighted table: 1e-10).
