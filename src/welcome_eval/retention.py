@@ -1563,6 +1563,30 @@ class _Steps:
         return np.bincount(self.at, weights=self.weight, minlength=len(self.s1))
 
 
+def _linear_predictor(x: np.ndarray, beta: np.ndarray, means: np.ndarray | None = None) -> np.ndarray:
+    """x β − Σ β·mean, as R's ``coxph.fit`` forms ``linear.predictors``, bit-identical on
+    every machine.
+
+    ``x @ beta`` goes through the BLAS, whose kernels (chosen per processor, per
+    block of rows) may round two identical rows differently; the concordance then
+    counts a tie as a concordant pair (issue 11). Here each row is summed over the
+    columns in a fixed order with element-wise IEEE operations (as the reference
+    BLAS loop R's ``x %*% coef`` calls), so identical covariate rows give identical
+    predictors on any processor, SIMD width or thread count. The centring constant
+    is summed exactly (``math.fsum``).
+    """
+    x = np.asarray(x, dtype=float)
+    beta = np.asarray(beta, dtype=float)
+    lp = np.zeros(x.shape[0])
+    term = np.empty(x.shape[0])
+    for j in range(x.shape[1]):
+        np.multiply(x[:, j], beta[j], out=term)
+        np.add(lp, term, out=lp)
+    if means is not None:
+        lp -= math.fsum(float(b) * float(m) for b, m in zip(beta, means, strict=True))
+    return lp
+
+
 def _steps(data: _CoxData, beta: np.ndarray, ties: str) -> _Steps:
     key = (np.asarray(beta, dtype=float).tobytes(), ties)
     cache = data.steps_cache
@@ -1576,7 +1600,7 @@ def _steps(data: _CoxData, beta: np.ndarray, ties: str) -> _Steps:
 def _compute_steps(data: _CoxData, beta: np.ndarray, ties: str) -> _Steps:
     index = data.index
     n_times = index.n_times
-    eta = data.x @ beta
+    eta = _linear_predictor(data.x, beta)
     dead_eta = float(eta[index.dead].sum())
     shift = float(eta.max())
     r = np.exp(np.subtract(eta, shift, out=eta), out=eta)  # in place: fresh memory is slow
@@ -1933,7 +1957,8 @@ class CoxResult:
     def _concordance(self) -> tuple[float, float]:
         # computed on first use: on large data it costs about as much as the fit
         beta = self.coefficients["coef"].to_numpy()
-        concordance, concordance_se, _ = _concordance(self._data, self._data.x @ beta)
+        lp = _linear_predictor(self._data.x, beta, self._data.x.mean(axis=0))
+        concordance, concordance_se, _ = _concordance(self._data, lp)
         return float(concordance), float(concordance_se)
 
     @property
