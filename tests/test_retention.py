@@ -52,13 +52,11 @@ RTOL_COX_CONVERGED = 1e-11
 # data
 
 
-@pytest.fixture(scope="module")
-def reference() -> dict:
+def read_reference() -> dict:
     return json.loads((REFERENCE / "survival.json").read_text(encoding="utf-8"))
 
 
-@pytest.fixture(scope="module")
-def lung() -> pd.DataFrame:
+def read_lung() -> pd.DataFrame:
     data = pd.read_csv(REFERENCE / "survival_lung.csv")
     data["event"] = data["status"] - 1
     grp3 = np.where((data["status"] == 1) & (data["ph.ecog"] == 0), "none", data["sex"].astype(str))
@@ -66,8 +64,7 @@ def lung() -> pd.DataFrame:
     return data
 
 
-@pytest.fixture(scope="module")
-def veteran(reference: dict) -> pd.DataFrame:
+def read_veteran(reference: dict) -> pd.DataFrame:
     data = pd.read_csv(REFERENCE / "survival_veteran.csv")
     levels = reference["inputs"]["veteran_celltype_levels"]
     data["celltype"] = pd.Categorical(data["celltype"], categories=levels)
@@ -90,35 +87,62 @@ def survsplit(data: pd.DataFrame, cuts: list[float]) -> pd.DataFrame:
     return pd.concat(parts).sort_values(["id", "tstart"], kind="stable").reset_index(drop=True)
 
 
-@pytest.fixture(scope="module")
-def vet2(veteran: pd.DataFrame, reference: dict) -> pd.DataFrame:
+def make_vet2(veteran: pd.DataFrame, reference: dict) -> pd.DataFrame:
     data = survsplit(veteran, [90, 180])
     for k in (1, 2, 3):
         data[f"karno{k}"] = data["karno"] * (data["tgroup"] == k)
-    assert len(data) == reference["inputs"]["vet2_rows"]
+    if len(data) != reference["inputs"]["vet2_rows"]:
+        raise RuntimeError(f"vet2 has {len(data)} rows, R's {reference['inputs']['vet2_rows']}")
     return data
 
 
-@pytest.fixture(scope="module")
-def rats() -> pd.DataFrame:
-    return pd.read_csv(REFERENCE / "survival_rats.csv")
-
-
-@pytest.fixture(scope="module")
-def mgus2() -> pd.DataFrame:
-    return pd.read_csv(REFERENCE / "survival_mgus2.csv")
-
-
-@pytest.fixture(scope="module")
-def frames(lung, veteran, vet2, rats, mgus2) -> dict[str, pd.DataFrame]:
+def read_frames(reference: dict) -> dict[str, pd.DataFrame]:
+    """The reference data sets as the R script reads them (also for subprocesses)."""
+    veteran = read_veteran(reference)
+    rats = pd.read_csv(REFERENCE / "survival_rats.csv")
     return {
-        "lung": lung,
+        "lung": read_lung(),
         "veteran": veteran,
-        "vet2": vet2,
+        "vet2": make_vet2(veteran, reference),
         "rats": rats,
         "rats_f": rats[rats["sex"] == "f"],
-        "mgus2": mgus2,
+        "mgus2": pd.read_csv(REFERENCE / "survival_mgus2.csv"),
     }
+
+
+@pytest.fixture(scope="module")
+def reference() -> dict:
+    return read_reference()
+
+
+@pytest.fixture(scope="module")
+def frames(reference: dict) -> dict[str, pd.DataFrame]:
+    return read_frames(reference)
+
+
+@pytest.fixture(scope="module")
+def lung(frames: dict) -> pd.DataFrame:
+    return frames["lung"]
+
+
+@pytest.fixture(scope="module")
+def veteran(frames: dict) -> pd.DataFrame:
+    return frames["veteran"]
+
+
+@pytest.fixture(scope="module")
+def vet2(frames: dict) -> pd.DataFrame:
+    return frames["vet2"]
+
+
+@pytest.fixture(scope="module")
+def rats(frames: dict) -> pd.DataFrame:
+    return frames["rats"]
+
+
+@pytest.fixture(scope="module")
+def mgus2(frames: dict) -> pd.DataFrame:
+    return frames["mgus2"]
 
 
 def values(x: object) -> np.ndarray:
@@ -376,6 +400,110 @@ def test_cox_matches_r(case_id: str, reference: dict, frames: dict) -> None:
     assert_close([fit.loglik_null, fit.loglik], expected["loglik"], RTOL_EXACT, "loglik")
     assert_close(fit.concordance, expected["concordance"], RTOL_EXACT, "concordance")
     assert_close(fit.concordance_se, expected["concordance_se"], rtol, "se(C)")
+    # pairs: concordant, discordant, tied on the linear predictor — exactly R's
+    assert list(fit.concordance_counts.values()) == expected["concordance_counts"][:3]
+
+
+def perturbed(frame: pd.DataFrame, kwargs: dict, how: str) -> tuple[pd.DataFrame, dict]:
+    """The same model on data that makes a BLAS round differently (issue 11).
+
+    ``reversed``: rows in reverse order (identical rows land in other SIMD
+    blocks); ``columns``: covariates in reverse order (another summation order);
+    ``scaled``: numeric covariates times 2 (exact; β halves, x β is unchanged).
+    """
+    kwargs = dict(kwargs)
+    if how == "reversed":
+        return frame.iloc[::-1].reset_index(drop=True), kwargs
+    if how == "columns":
+        kwargs["covariates"] = list(reversed(kwargs["covariates"]))
+        return frame, kwargs
+    frame = frame.copy()
+    for name in kwargs["covariates"]:
+        if pd.api.types.is_numeric_dtype(frame[name]):
+            frame[name] = frame[name] * 2.0
+    return frame, kwargs
+
+
+@pytest.mark.parametrize("how", ["reversed", "columns", "scaled"])
+@pytest.mark.parametrize("case_id", list(COX_CASES))
+def test_cox_concordance_does_not_depend_on_rounding(
+    case_id: str, how: str, reference: dict, frames: dict
+) -> None:
+    frame, kwargs = COX_CASES[case_id]
+    data, changed = perturbed(frames[frame], kwargs, how)
+    fit = cox(data, **changed)
+    expected = reference["cox"][case_id]
+    assert list(fit.concordance_counts.values()) == expected["concordance_counts"][:3]
+    assert_close(fit.concordance, expected["concordance"], RTOL_EXACT, "concordance")
+    assert_close(fit.concordance_se, expected["concordance_se"], cox_tolerance(case_id), "se")
+
+
+def test_identical_rows_give_bit_identical_linear_predictors() -> None:
+    from welcome_eval.retention import _linear_predictor
+
+    rng = np.random.default_rng(11)
+    x = rng.normal(size=(1031, 5)) * [1.0, 30.0, 1e-3, 7.0, 1.0]
+    x[:, 4] = np.round(x[:, 4])
+    x[rng.permutation(1031)[:400]] = x[3]  # one row repeated at every kind of offset
+    beta = rng.normal(size=5)
+    for nudge in (0, 1, -3):  # a few ulps on β: the model is the same, ties must stay
+        b = beta.copy()
+        for _ in range(abs(nudge)):
+            b = np.nextafter(b, np.inf if nudge > 0 else -np.inf)
+        lp = _linear_predictor(x, b, x.mean(axis=0))
+        same = (x == x[3]).all(axis=1)
+        assert same.sum() >= 400
+        assert len(np.unique(lp[same])) == 1
+        # the same row alone, summed the way R's reference BLAS sums it
+        alone = 0.0
+        for j in range(5):
+            alone = alone + x[3, j] * b[j]
+        means = x.mean(axis=0)
+        assert lp[3] == alone - math.fsum(float(b[j] * means[j]) for j in range(5))
+        # and wherever the row sits in the matrix
+        np.testing.assert_array_equal(_linear_predictor(x[same], b)[0], alone)
+
+
+def cox_fingerprint() -> dict[str, dict]:
+    """Every reference Cox fit as exact hex floats, for comparing processes (issue 11)."""
+    reference = read_reference()
+    frames = read_frames(reference)
+    out = {}
+    for case_id, (frame, kwargs) in COX_CASES.items():
+        fit = cox(frames[frame], **kwargs)
+        out[case_id] = {
+            "coef": [float(v).hex() for v in fit.coefficients["coef"]],
+            "se": [float(v).hex() for v in fit.coefficients["se"]],
+            "robust_se": [float(v).hex() for v in fit.coefficients.get("robust_se", [])],
+            "loglik": float(fit.loglik).hex(),
+            "concordance": fit.concordance.hex(),
+            "concordance_se": fit.concordance_se.hex(),
+            "counts": list(fit.concordance_counts.values()),
+            "zph": [float(v).hex() for v in fit.proportional_hazards_test()["chisq"]],
+        }
+    rows = read_register_rows()
+    for case_id, (timevarying, ties) in REGISTER_COX_CASES.items():
+        periods = register_periods(rows, with_joins=timevarying)
+        fit = cox(
+            periods,
+            duration="stop",
+            event="left_region",
+            covariates=(["participating"] if timevarying else []) + REGISTER_COVARIATES,
+            ties=ties,
+            cluster="haushalt_id",
+            entry="start" if timevarying else None,
+        )
+        out[f"register_{case_id}"] = {
+            "coef": [float(v).hex() for v in fit.coefficients["coef"]],
+            "se": [float(v).hex() for v in fit.coefficients["se"]],
+            "robust_se": [float(v).hex() for v in fit.coefficients["robust_se"]],
+            "loglik": float(fit.loglik).hex(),
+            "concordance": fit.concordance.hex(),
+            "concordance_se": fit.concordance_se.hex(),
+            "counts": list(fit.concordance_counts.values()),
+            "zph": [float(v).hex() for v in fit.proportional_hazards_test()["chisq"]],
+        }
+    return out
 
 
 @pytest.mark.parametrize("case_id", [c for c in COX_CASES if "cluster" not in c])
@@ -647,13 +775,11 @@ RTOL_SE = 1e-4
 REGISTER_CAUSES = {1: "within", 2: "region", 3: "death"}
 
 
-@pytest.fixture(scope="module")
-def register_reference() -> dict:
+def read_register_reference() -> dict:
     return json.loads((REFERENCE / "survival_register.json").read_text(encoding="utf-8"))
 
 
-@pytest.fixture(scope="module")
-def register_rows() -> pd.DataFrame:
+def read_register_rows() -> pd.DataFrame:
     data = pd.read_csv(
         REFERENCE / "survival_register.csv",
         dtype={"person_id": str, "haushalt_id": str, "ags": str, "kreis": str},
@@ -662,6 +788,16 @@ def register_rows() -> pd.DataFrame:
     for column in ("wegzug_ziel", "geburtsjahr", "herkunft", "fachkraft"):
         data[column] = data[column].astype("Int64")
     return data
+
+
+@pytest.fixture(scope="module")
+def register_reference() -> dict:
+    return read_register_reference()
+
+
+@pytest.fixture(scope="module")
+def register_rows() -> pd.DataFrame:
+    return read_register_rows()
 
 
 @pytest.fixture(scope="module")

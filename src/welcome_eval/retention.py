@@ -1563,7 +1563,9 @@ class _Steps:
         return np.bincount(self.at, weights=self.weight, minlength=len(self.s1))
 
 
-def _linear_predictor(x: np.ndarray, beta: np.ndarray, means: np.ndarray | None = None) -> np.ndarray:
+def _linear_predictor(
+    x: np.ndarray, beta: np.ndarray, means: np.ndarray | None = None
+) -> np.ndarray:
     """x β − Σ β·mean, as R's ``coxph.fit`` forms ``linear.predictors``, bit-identical on
     every machine.
 
@@ -1954,12 +1956,12 @@ class CoxResult:
     _terms: dict = field(repr=False)
 
     @functools.cached_property
-    def _concordance(self) -> tuple[float, float]:
+    def _concordance(self) -> tuple[float, float, np.ndarray]:
         # computed on first use: on large data it costs about as much as the fit
         beta = self.coefficients["coef"].to_numpy()
         lp = _linear_predictor(self._data.x, beta, self._data.x.mean(axis=0))
-        concordance, concordance_se, _ = _concordance(self._data, lp)
-        return float(concordance), float(concordance_se)
+        concordance, concordance_se, counts = _concordance(self._data, lp)
+        return float(concordance), float(concordance_se), counts
 
     @property
     def concordance(self) -> float:
@@ -1970,6 +1972,17 @@ class CoxResult:
     def concordance_se(self) -> float:
         """Infinitesimal-jackknife standard error of :attr:`concordance`."""
         return self._concordance[1]
+
+    @property
+    def concordance_counts(self) -> dict[str, int]:
+        """Pairs behind :attr:`concordance`: concordant, discordant and tied on the linear
+        predictor (R's ``fit$concordance[c("concordant", "discordant", "tied.x")]``).
+
+        A tie is an exact tie of the linear predictors as R computes them, which
+        :func:`_linear_predictor` reproduces bit for bit on every processor.
+        """
+        concordant, discordant, tied = self._concordance[2]
+        return {"concordant": int(concordant), "discordant": int(discordant), "tied_x": int(tied)}
 
     @property
     def params(self) -> pd.DataFrame:
