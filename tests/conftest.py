@@ -155,3 +155,24 @@ def notebook_text(notebook) -> str:
         + str(o.get("data", {}).get("text/html", ""))
         for o in outputs
     )
+
+
+#: Fixtures that build reports or start kernels: their tests belong to the slow tier.
+SLOW_FIXTURES = {"built_reports", "report_kernel"}
+#: Modules whose every test builds, opens a browser or starts processes.
+SLOW_MODULES = {"test_browser", "test_blas_independence", "test_notebooks"}
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "slow: builds reports, starts kernels, browsers or processes (make test-fast skips)",
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        module = getattr(item, "module", None)
+        name = module.__name__.rsplit(".", 1)[-1] if module is not None else ""
+        if SLOW_FIXTURES & set(getattr(item, "fixturenames", ())) or name in SLOW_MODULES:
+            item.add_marker(pytest.mark.slow)

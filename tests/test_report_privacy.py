@@ -79,12 +79,47 @@ def test_the_build_produced_every_kind_of_report(built_reports) -> None:
     assert any(n.endswith("qualitaet.html") for n in names)
 
 
+#: The characters of the register ids and pseudonyms: an occurrence of such a
+#: canary lies inside a maximal run of them, so its windows find every one.
+ID_RUN = re.compile(r"[A-Za-z0-9_-]+")
+
+
+def find_canaries(text: str, canaries: list[str]) -> list[str]:
+    """The canaries that occur in ``text`` as substrings.
+
+    Same result as ``[c for c in canaries if c in text]``, but instead of 40,000
+    substring searches per page, the id-like canaries are looked up in the set of
+    all windows of their lengths inside the page's runs of id characters.
+    """
+    ids = {c for c in canaries if ID_RUN.fullmatch(c)}
+    found = [c for c in canaries if c not in ids and c in text]
+    lengths = sorted({len(c) for c in ids})
+    windows: set[str] = set()
+    for run in ID_RUN.findall(text):
+        for length in lengths:
+            if length > len(run):
+                break
+            windows.update(run[i : i + length] for i in range(len(run) - length + 1))
+    return found + sorted(ids & windows)
+
+
+def test_the_fast_canary_scan_finds_what_substring_search_finds() -> None:
+    canaries = ["a1b2c3d4e5f6a7b8", "P0000012345", "max@example.de", "Bahnhofstraße 12", "xy"]
+    text = (
+        "<td>Xa1b2c3d4e5f6a7b8Y</td> P0000012345. Bahnhofstraße 12 "
+        "<a href='mailto:max@example.de'>x</a> a1b2c3d4e5f6a7b"
+    )
+    assert sorted(find_canaries(text, canaries)) == sorted(c for c in canaries if c in text)
+    assert find_canaries("nothing here", canaries) == []
+    assert find_canaries("P000001234", canaries) == []
+
+
 def test_no_planted_canary_appears_in_any_page(built_reports) -> None:
     canaries = _canaries()
     assert len(canaries) > 1000  # the scan really looks for the ids
     pages = _pages(built_reports)
     for name, text in pages.items():
-        found = [c for c in canaries if c in text]
+        found = find_canaries(text, canaries)
         assert not found, (name, found[:5])
 
 
