@@ -21,6 +21,7 @@ import pandas as pd
 import yaml
 
 from welcome_eval.config import surveys_dir
+from welcome_eval.markup import content_security_policy, safe_href
 from welcome_eval.municipalities import DISTRICTS, municipalities
 
 __all__ = [
@@ -161,19 +162,191 @@ def _check_entry(
                 if extra:
                     problem("links", "known_field", f"link {number}: unknown keys {sorted(extra)}")
                 href = link.get("href")
-                if href is not None and not _safe_href(str(href)):
+                if href is not None and not safe_href(str(href), depth=_PAGE_DEPTH):
                     problem(
                         "links",
                         "link_href",
-                        f"link {number}: {href!r} must be a relative path or an https:// address",
+                        f"link {number}: {href!r} must be a relative path inside the report "
+                        "set or an https:// address (no other scheme, no //host, no "
+                        "backslash, no control characters)",
                     )
+    municipality = keys.get(str(ags), ("",))[0] if ags is not None else ""
+    for field in ("contact_role", "reach"):
+        value = raw.get(field)
+        if isinstance(value, str):
+            for message in _contact_problems(field, value, municipality):
+                problem(field, "no_personal_contact", message)
     return problems
 
 
-def _safe_href(href: str) -> bool:
-    if href.startswith("https://"):
-        return True
-    return ":" not in href.split("/")[0] and not href.startswith("//")
+#: The catalogue page lies one folder below the root of the report tree.
+_PAGE_DEPTH = 1
+
+# --- contact fields: roles and offices, never a person ------------------------------------
+
+#: Mailboxes of an office, not of a person: ``info@soest.de``, ``willkommen@stadt-olpe.de``.
+FUNCTIONAL_MAILBOXES = frozenset(
+    [
+        "info",
+        "kontakt",
+        "post",
+        "poststelle",
+        "rathaus",
+        "stadtverwaltung",
+        "verwaltung",
+        "service",
+        "buergerservice",
+        "buergerbuero",
+        "willkommen",
+        "welcome",
+        "neubuerger",
+        "stadtmarketing",
+        "marketing",
+        "wirtschaftsfoerderung",
+        "wirtschaft",
+        "tourismus",
+        "touristik",
+        "ehrenamt",
+        "integration",
+        "presse",
+        "pressestelle",
+        "kultur",
+        "familienbuero",
+        "jugend",
+        "soziales",
+        "standortmarketing",
+    ]
+)
+#: Word stems of an office or role; a contact_role word must contain one of them (or be
+#: a municipality's or district's name, a small word, or a functional mailbox).
+_ROLE_STEMS = (
+    "amt", "ämter", "büro", "buero", "förderung", "foerderung", "marketing", "verwaltung",
+    "rathaus", "bürgermeister", "buergermeister", "stadt", "städt", "gemeinde", "kreis",
+    "kommun", "agentur", "referat", "fachbereich", "fachdienst", "abteilung", "stelle",
+    "beauftragt", "team", "service", "lotse", "lotsin", "koordin", "management", "leitung",
+    "sekretariat", "kanzlei", "information", "beratung", "presse", "touris", "kultur",
+    "integration", "wirtschaft", "ehrenamt", "quartier", "netzwerk", "bereich", "dienst",
+    "zentrale", "verein", "initiative", "willkommen", "neubürger", "neubuerger", "bürger",
+    "buerger", "jugend", "familie", "senior", "sozial", "bildung", "planung", "entwicklung",
+    "ordnung", "gleichstellung", "personal", "vorstand", "geschäftsführung", "geschäftsstelle",
+    "sprecher", "pflege", "hilfe", "zentrum", "portal", "region", "ortsteil", "bezirk",
+)  # fmt: skip
+_SMALL_WORDS = frozenset(
+    [
+        "der",
+        "die",
+        "das",
+        "des",
+        "dem",
+        "den",
+        "und",
+        "für",
+        "fuer",
+        "im",
+        "in",
+        "von",
+        "vom",
+        "zur",
+        "zum",
+        "am",
+        "an",
+        "mit",
+        "bei",
+        "oder",
+        "&",
+        "/",
+        "-",
+        "sowie",
+        "e.",
+        "v.",
+        "e.v.",
+        "gmbh",
+    ]
+)
+_MAILBOX = re.compile(
+    r"(?P<local>[\w.+-]+)\s*(?:@|\(at\)|\[at\]|\{at\}|\s(?:at|ät)\s)\s*"
+    r"(?P<domain>[\w-]+(?:\s*(?:\.|\(dot\)|\[dot\]|\s(?:dot|punkt)\s)\s*[\w-]+)+)",
+    re.IGNORECASE,
+)
+# A German telephone number: it starts with 0 or +/00 and a country code, then at least
+# five more digits in groups (spaces, slashes, dashes, dots, brackets between them).
+_PHONE = re.compile(r"(?<![\w.])(?:\+|00|0)[\s/().-]*\d(?:[\s/().-]*\d){5,}")
+_SALUTATION = re.compile(
+    r"\b(?:Herrn?|Frau|Fr\.|Hr\.|Dr\.|Prof\.|Familie|Ansprechpartner(?:in)?|"
+    r"Telefon|Tel\.|Fax|Mobil|Handy|E-?Mail|Mail)(?=\W|$)",
+    re.IGNORECASE,
+)
+_WEB = re.compile(r"(?:https?:|www\.|\b[\w-]+\.(?:de|com|org|net|info|eu)\b)", re.IGNORECASE)
+
+
+def _slug(name: str) -> str:
+    table = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", " ": "-", ".": ""})
+    return name.lower().translate(table)
+
+
+def _functional_mailbox(local: str, domain: str, municipality: str) -> bool:
+    """``local@domain`` is an office's mailbox on the municipality's own domain."""
+    slug = _slug(municipality)
+    domain = domain.lower()
+    return (
+        local.lower() in FUNCTIONAL_MAILBOXES
+        and domain.endswith(".de")
+        and (slug in domain or slug.replace("-", "") in domain)
+    )
+
+
+def _place_words() -> frozenset[str]:
+    places = municipalities()
+    words = set()
+    for name in [*places["name"], *DISTRICTS]:
+        words.update(w.lower() for w in re.split(r"[\s/()-]+", str(name)) if w)
+    return frozenset(words)
+
+
+def _contact_problems(field: str, value: str, municipality: str) -> list[str]:
+    """Why ``value`` of a contact field (``contact_role``, ``reach``) could identify a
+    person: an e-mail address (other than an office's mailbox on the municipality's
+    domain in ``contact_role``), a telephone number, a salutation or title with a name,
+    and — in ``contact_role`` — any word that is not an office, a role or a place."""
+    problems = []
+    text = " ".join(value.split())
+    for found in _MAILBOX.finditer(text):
+        allowed = field == "contact_role" and _functional_mailbox(
+            found["local"], re.sub(r"\s+", "", found["domain"]), municipality
+        )
+        if not allowed:
+            problems.append(
+                f"{found.group(0)!r} is an e-mail address; give the office, or in "
+                f"contact_role an office mailbox such as info@{_slug(municipality)}.de"
+            )
+    rest = _MAILBOX.sub(" ", text)
+    for found in _PHONE.finditer(rest):
+        problems.append(f"{found.group(0).strip()!r} is a telephone number; give the office")
+    for found in _SALUTATION.finditer(rest):
+        problems.append(
+            f"{found.group(0)!r} points to a person or their contact details; name the "
+            "office or role (e.g. 'Wirtschaftsförderung'), never a person"
+        )
+    if field == "reach":
+        for found in _WEB.finditer(rest):
+            problems.append(f"{found.group(0)!r} is a web address; reach says how many people")
+    if field == "contact_role" and not problems:
+        places = _place_words()
+        strange = [
+            word
+            for word in re.split(r"[\s,;:()]+", rest)
+            if word
+            and word.lower().strip(".") not in _SMALL_WORDS
+            and word.lower().strip(".") not in places
+            and not any(stem in word.lower() for stem in _ROLE_STEMS)
+        ]
+        if strange:
+            problems.append(
+                f"{' '.join(strange)!r} is not an office or role: contact_role names the office "
+                "to ask (e.g. 'Wirtschaftsförderung, Stadt Olpe' or an office mailbox such as "
+                f"info@{_slug(municipality)}.de), never a person's name, phone or e-mail"
+            )
+    return problems
 
 
 def read_catalogue(directory: str | Path | None = None) -> pd.DataFrame:
@@ -404,6 +577,7 @@ def render_page(
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(_TEMPLATES), autoescape=True, keep_trailing_newline=True
     )
+    env.globals["content_security_policy"] = content_security_policy
     counts = entries["outcome"].value_counts()
     return env.get_template("beispiele.html.j2").render(
         entries=items,

@@ -20,14 +20,27 @@ from collections.abc import Callable, Mapping, Sequence
 
 import matplotlib.pyplot as plt
 import pandas as pd
-from IPython.display import HTML, Markdown, display
+from IPython.display import HTML, display
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from welcome_eval.disclosure import DEFAULT_MARK, DisclosureError, SuppressedTable
+from welcome_eval.markup import markdown_html, md_code, md_escape
 from welcome_eval.privacy import NotPersonal, RedactedAnswers
 
 Gated = SuppressedTable | NotPersonal
+#: For notebooks: ``from welcome_eval.display import md_code, md_escape``.
+__all__ = [
+    "UnprotectedData",
+    "figure_html",
+    "md_code",
+    "md_escape",
+    "show_figure",
+    "show_list",
+    "show_table",
+    "show_text",
+    "table_html",
+]
 
 
 class UnprotectedData(DisclosureError):
@@ -53,7 +66,7 @@ def figure_html(
     figure.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight", metadata={"Software": None})
     plt.close(figure)
     data = base64.b64encode(buffer.getvalue()).decode("ascii")
-    marker = f' data-gate="{gate}"' if gate else ""
+    marker = f' data-gate="{html.escape(gate)}"' if gate else ""
     return (
         f'<figure{marker}><img src="data:image/png;base64,{data}" alt="{html.escape(alt)}">'
         f"<figcaption>{html.escape(caption)}</figcaption></figure>"
@@ -187,9 +200,22 @@ def show_table(table: Gated, **kwargs: object) -> None:
     display(HTML(table_html(table, **kwargs)))
 
 
-def show_text(markdown: str) -> None:
-    """Display Markdown text (headings, paragraphs) computed in the notebook."""
-    display(Markdown(markdown))
+def show_text(markdown: str, /, **values: object) -> None:
+    """Display Markdown text (headings, paragraphs) computed in the notebook.
+
+    Text from data — a manifest title, a file name, a codebook or dimension label,
+    a catalogue entry — goes in as a keyword: ``show_text("# {title}", title=m.title)``
+    fills ``{title}`` with :func:`~welcome_eval.markup.md_escape` of the value, so it
+    reads as the literal text (a file name in a code span: ``file=md_code(name)``).
+    In an f-string, wrap such values in :func:`md_escape` yourself.
+
+    The Markdown is rendered here, with raw HTML escaped and links only to the
+    report set and ``https://`` (:func:`~welcome_eval.markup.markdown_html`); the
+    report shows that HTML, the notebook keeps the Markdown beside it.
+    """
+    if values:
+        markdown = markdown.format_map({k: md_escape(v) for k, v in values.items()})
+    display({"text/markdown": markdown, "text/html": markdown_html(markdown)}, raw=True)
 
 
 def show_list(items: RedactedAnswers, *, css_class: str = "") -> None:

@@ -33,7 +33,7 @@ import jinja2
 import nbformat
 from tqdm.auto import tqdm
 
-from welcome_eval import __version__
+from welcome_eval import __version__, markup
 from welcome_eval.codebook import Codebook
 from welcome_eval.config import data_dir as default_data_dir
 from welcome_eval.config import notebooks_dir, surveys_dir
@@ -397,7 +397,8 @@ def _exporter(code: bool) -> Any:
             exclude_input=not code,
             exclude_input_prompt=True,
             exclude_output_prompt=True,
-            filters={"highlight_code": _plain_code},
+            # Markdown cells and Markdown outputs: raw HTML escaped, only safe links.
+            filters={"highlight_code": _plain_code, "markdown2html": markup.markdown_html},
         )
         cache[code] = exporter
     return cache[code]
@@ -422,6 +423,13 @@ def render_html(
     """
     exporter = _exporter(code)
     _strip_noise(notebook)
+    # Only the output types a report makes (HTML, Markdown, text, PNG): no
+    # application/javascript, widget or inline SVG output reaches the page.
+    shown = {"text/html", "text/markdown", "text/plain", "image/png", "image/jpeg"}
+    for cell in notebook.cells:
+        for output in cell.get("outputs", []):
+            for mimetype in [m for m in output.get("data", {}) if m not in shown]:
+                del output["data"][mimetype]
     resources = {
         "welcome": {
             "title": title,
@@ -433,10 +441,12 @@ def render_html(
             "code": code,
             "edition_href": edition_href,
             "css": (TEMPLATES / "style.css").read_text(encoding="utf-8"),
+            "csp": markup.content_security_policy(),  # a report runs no script at all
         }
     }
     body, _ = exporter.from_notebook_node(notebook, resources=resources)
-    return body
+    # No link out of the report set or to another scheme than https, whatever produced it.
+    return markup.neutralise_links(body)
 
 
 def _index_context(jobs: list[ReportJob]) -> dict[str, Any]:
@@ -494,6 +504,7 @@ def _render_index(jobs: list[ReportJob], *, research: bool = False, catalogue: b
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True, keep_trailing_newline=True
     )
+    env.globals["content_security_policy"] = markup.content_security_policy
     context = _index_context(jobs)
     return env.get_template("index.html.j2").render(
         **context, research=research, catalogue=catalogue
