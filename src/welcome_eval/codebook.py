@@ -10,6 +10,7 @@ survey item.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +19,8 @@ from typing import Any
 import yaml
 
 from welcome_eval.config import surveys_dir
+from welcome_eval.limits import LimitError, limits, load_yaml
+from welcome_eval.rules import Expression, RuleError, compile_rule
 
 #: Item types a codebook may declare.
 ITEM_TYPES = (
@@ -101,9 +104,11 @@ class Item:
 class Rule:
     """A row-level consistency rule: ``expression`` must hold where its items are answered.
 
-    The expression is evaluated with :meth:`pandas.DataFrame.eval` on the parsed
-    values; ``@fieldwork_start`` and ``@fieldwork_end`` refer to the manifest's
-    fieldwork dates.
+    The expression is written in the small rule language of
+    :mod:`welcome_eval.rules` (items, literals, comparisons, logic, arithmetic,
+    a few helpers) and evaluated on the parsed values without Python's
+    ``eval``; ``@fieldwork_start`` and ``@fieldwork_end`` refer to the
+    manifest's fieldwork dates.
     """
 
     id: str
@@ -115,6 +120,8 @@ class Rule:
     #: Check every row, also where the rule's items are empty (for rules about
     #: what must be given together); by default only rows that answer them all.
     all_rows: bool = False
+    #: The checked expression (see :func:`welcome_eval.rules.compile_rule`).
+    compiled: Expression | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -206,6 +213,12 @@ class Codebook:
     @classmethod
     def for_survey(cls, survey: str) -> Codebook:
         """Load ``surveys/<survey>/codebook.yaml``."""
+        if not isinstance(survey, str) or not re.fullmatch(
+            r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}", survey
+        ):
+            raise CodebookError(
+                f"survey {str(survey)[:80]!r} is not a survey name (letters, digits, _ and -)"
+            )
         path = surveys_dir() / survey / "codebook.yaml"
         if not path.is_file():
             known = sorted(p.parent.name for p in surveys_dir().glob("*/codebook.yaml"))
@@ -218,10 +231,19 @@ class Codebook:
     def load(cls, path: str | Path) -> Codebook:
         """Load a codebook from a YAML file, checking its structure."""
         path = Path(path)
+        limit = limits()
         try:
-            raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-        except (OSError, yaml.YAMLError) as exc:
-            raise CodebookError(f"{path}: cannot read codebook: {exc}") from exc
+            raw = load_yaml(
+                path,
+                what="codebook",
+                max_bytes=limit.max_codebook_bytes,
+                aliases=True,
+                max_nodes=limit.max_yaml_nodes,
+            )
+        except LimitError as exc:
+            raise CodebookError(str(exc)) from None
+        except (OSError, UnicodeDecodeError, ValueError, yaml.YAMLError) as exc:
+            raise CodebookError(f"{path}: cannot read codebook: {exc}") from None
         return cls.from_dict(raw, path=path)
 
     @classmethod
@@ -245,7 +267,11 @@ class Codebook:
         for key, value in (("respondent_id", respondent_id), ("municipality", municipality)):
             if value is not None and value not in items:
                 raise CodebookError(f"{where}: {key} {value!r} is not an item")
-        rules = tuple(_parse_rule(spec, where) for spec in raw.get("rules", ()) or ())
+        columns = {name for item in items.values() for name in (item.id, *item.columns)}
+        rule_specs = raw.get("rules", ()) or ()
+        if not isinstance(rule_specs, list | tuple):
+            raise CodebookError(f"{where}: rules must be a list of rules")
+        rules = tuple(_parse_rule(spec, where, columns) for spec in rule_specs)
         quality = raw.get("quality", {}) or {}
         straightlining = quality.get("straightlining", {}) or {}
         speeders = quality.get("speeders", {}) or {}
@@ -277,15 +303,27 @@ class Codebook:
         )
 
 
-def _parse_rule(spec: Mapping[str, Any], where: str) -> Rule:
+def _parse_rule(spec: Mapping[str, Any], where: str, columns: set[str]) -> Rule:
     if not isinstance(spec, Mapping) or not {"id", "expression"} <= set(spec):
         raise CodebookError(f"{where}: every rule needs an 'id' and an 'expression'")
     severity = spec.get("severity", "warning")
     if severity not in ("warning", "error"):
         raise CodebookError(f"{where}, rule {spec['id']}: severity must be warning or error")
+    expression = spec["expression"]
+    if not isinstance(expression, str):
+        raise CodebookError(f"{where}, rule {spec['id']}: expression must be text")
+    try:
+        compiled = compile_rule(expression, columns)
+    except RuleError as exc:
+        raise CodebookError(
+            f"{where}, rule {spec['id']}: {exc} in expression {expression[:200]!r}; rules may "
+            "use only codebook items, literals, comparisons, and/or/not, arithmetic and the "
+            "helpers isna, notna, abs, year, month, day, date"
+        ) from None
     return Rule(
         id=str(spec["id"]),
-        expression=str(spec["expression"]),
+        compiled=compiled,
+        expression=expression,
         message=str(spec.get("message", spec["expression"])),
         severity=severity,
         label=spec.get("label"),

@@ -31,6 +31,7 @@ from pandera.errors import SchemaErrors
 from welcome_eval.codebook import Codebook, CodebookError, Item
 from welcome_eval.municipalities import municipalities
 from welcome_eval.readers import RawTable
+from welcome_eval.rules import RuleError, compile_rule
 
 ISSUE_COLUMNS = ["file", "row", "column", "value", "rule", "severity", "message"]
 
@@ -51,7 +52,11 @@ RULES_DE = {
     "speeder": "Auffällig kurze Bearbeitungsdauer",
     "participation_before_fieldwork": "Teilnahme seit einem Datum nach der Feldzeit",
     "rule_skipped": "Regel nicht prüfbar (Feldzeit fehlt im Manifest)",
+    "nul_bytes": "NUL-Zeichen in der Datei entfernt",
 }
+
+#: More than this share of a file's columns unknown to the codebook: another survey's file.
+MAX_UNKNOWN_COLUMN_SHARE = 0.5
 
 STATUS_ACCEPTED = "accepted"
 STATUS_FLAGGED = "accepted_with_flags"
@@ -510,19 +515,17 @@ def validate(
     if frame.empty:
         raise FileValidationError(f"{file}: the file has a header but no data rows")
     mapping, unknown = map_columns(list(frame.columns), codebook, columns)
+    unknown = [
+        c for c in unknown if not any(fnmatch.fnmatchcase(str(c), p) for p in ignore_columns)
+    ]
     missing_required = [i.id for i in codebook if i.required and i.id not in mapping]
     present = set(mapping) | {
         item.id for name, (item, _) in codebook.column_items().items() if name in mapping
     }
-    if missing_required:
-        raise FileValidationError(
-            f"{file}: required column(s) {', '.join(missing_required)} not found; the file has "
-            f"columns {', '.join(map(str, frame.columns))}"
-        )
+    _check_survey(file, codebook, mapping, unknown, missing_required)
     issues = _Issues(file, frame, raw.source_rows)
-    unknown = [
-        c for c in unknown if not any(fnmatch.fnmatchcase(str(c), p) for p in ignore_columns)
-    ]
+    for rule, message in raw.notes:
+        issues.add_file(None, None, rule, message)
     for column in unknown:
         issues.add_file(
             column, None, "unknown_column", "column is not in the codebook and was not read"
@@ -586,6 +589,62 @@ def validate(
         source_rows=raw.source_rows,
         column_map=mapping,
     )
+
+
+def _check_survey(
+    file: str,
+    codebook: Codebook,
+    mapping: dict[str, str],
+    unknown: list[str],
+    missing_required: list[str],
+) -> None:
+    """The file must be an export of the codebook's survey, not of another one.
+
+    Refused (:class:`FileValidationError`) when a required column is missing
+    or more than :data:`MAX_UNKNOWN_COLUMN_SHARE` of the file's columns are
+    not in the codebook. The message names counts and codebook items, never
+    the file's own column names (a manifest may point at any file).
+    """
+    total = len(mapping) + len(unknown)
+    share = len(unknown) / total if total else 1.0
+    if not missing_required and share <= MAX_UNKNOWN_COLUMN_SHARE:
+        return
+    other = _best_other_survey(codebook, [*mapping.values(), *unknown])
+    hint = (
+        f"; its columns match the codebook of survey {other!r} - is it that survey's file?"
+        if other
+        else ""
+    )
+    if missing_required:
+        raise FileValidationError(
+            f"{file}: required column(s) {', '.join(missing_required)} of survey "
+            f"{codebook.survey!r} not found; {len(mapping)} of the file's {total} columns "
+            f"are items of this codebook{hint}"
+        )
+    raise FileValidationError(
+        f"{file}: looks like another survey's file: {len(unknown)} of its {total} columns "
+        f"({share:.0%}) are not in the codebook of survey {codebook.survey!r} (at most "
+        f"{MAX_UNKNOWN_COLUMN_SHARE:.0%} may be){hint}"
+    )
+
+
+def _best_other_survey(codebook: Codebook, columns: list[str]) -> str | None:
+    """The other survey whose codebook knows the most of ``columns`` (most of them, at least)."""
+    from welcome_eval.config import surveys_dir
+
+    best, best_known = None, 0
+    for path in sorted(surveys_dir().glob("*/codebook.yaml")):
+        survey = path.parent.name
+        if survey == codebook.survey:
+            continue
+        try:
+            other = Codebook.for_survey(survey)
+        except (CodebookError, OSError):
+            continue
+        mapping, _ = map_columns(columns, other)
+        if len(mapping) > best_known:
+            best, best_known = survey, len(mapping)
+    return best if best_known > len(columns) / 2 else None
 
 
 def _check_wave(
@@ -697,9 +756,6 @@ def _check_dates(
         )
 
 
-_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-
-
 def _check_rules(
     values: pd.DataFrame,
     codebook: Codebook,
@@ -707,16 +763,23 @@ def _check_rules(
     issues: _Issues,
     fieldwork: tuple[dt.date, dt.date] | None,
 ) -> None:
+    """Evaluate the codebook's rules in the restricted rule language (no Python ``eval``)."""
     context = {
         "fieldwork_start": pd.Timestamp(fieldwork[0]) if fieldwork else pd.NaT,
         "fieldwork_end": pd.Timestamp(fieldwork[1]) if fieldwork else pd.NaT,
     }
+    where = str(codebook.path) if codebook.path else f"codebook {codebook.survey}"
     for rule in codebook.rules:
-        names = {n for n in _NAME.findall(rule.expression) if n in codebook.items}
+        expression = rule.compiled
+        if expression is None:
+            try:
+                expression = compile_rule(rule.expression, codebook.column_items())
+            except RuleError as exc:
+                raise CodebookError(f"{where}, rule {rule.id}: {exc}") from None
+        names = set(expression.names)
         if not names <= set(mapping):
             continue
-        needs_context = any(f"@{k}" in rule.expression for k in context)
-        if needs_context and not fieldwork:
+        if expression.context and not fieldwork:
             issues.add_file(
                 None,
                 None,
@@ -725,13 +788,16 @@ def _check_rules(
             )
             continue
         try:
-            holds = values.eval(rule.expression, local_dict=context, engine="python")
-        except Exception as exc:  # a codebook rule that cannot be evaluated is a codebook bug
-            raise CodebookError(f"rule {rule.id!r} cannot be evaluated: {exc}") from exc
-        broken = ~holds.astype(bool)
-        if not rule.all_rows:
+            holds = expression.evaluate(values, context)
+        except Exception as exc:  # a rule that cannot be evaluated is a codebook bug
+            raise CodebookError(
+                f"{where}, rule {rule.id}: cannot be evaluated on the data "
+                f"({type(exc).__name__}: {exc})"
+            ) from None
+        broken = ~holds
+        if not rule.all_rows and names:
             broken &= values[sorted(names)].notna().all(axis=1)
-        first = mapping[sorted(names)[0]]
+        first = mapping[sorted(names)[0]] if names else None
         issues.add_rows(broken, first, rule.id, rule.message, rule.severity)
 
 

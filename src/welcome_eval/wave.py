@@ -8,8 +8,10 @@ respondent ids and returns a :class:`Wave`.
 
 from __future__ import annotations
 
+import codecs
 import datetime as dt
 import hashlib
+import re
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +22,7 @@ import yaml
 
 from welcome_eval import __version__
 from welcome_eval.codebook import Codebook
+from welcome_eval.limits import LimitError, limits, load_yaml
 from welcome_eval.privacy import pseudonym_key, pseudonymise
 from welcome_eval.readers import FORMATS, TOOL_PRESETS, read_raw
 from welcome_eval.validation import (
@@ -72,60 +75,275 @@ class Manifest:
 
     @classmethod
     def load(cls, path: str | Path) -> Manifest:
+        """Read and check a manifest; :class:`ManifestError` names the file and the field."""
         path = Path(path)
+        limit = limits()
         try:
-            raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+            raw = load_yaml(
+                path, what="manifest", max_bytes=limit.max_manifest_bytes, aliases=False
+            )
+        except LimitError as exc:
+            raise ManifestError(str(exc)) from None
+        except UnicodeDecodeError:
+            raise ManifestError(f"{path}: cannot read manifest: it is not UTF-8 text") from None
         except (OSError, yaml.YAMLError) as exc:
-            raise ManifestError(f"{path}: cannot read manifest: {exc}") from exc
+            raise ManifestError(f"{path}: cannot read manifest: {_yaml_reason(exc)}") from None
         if not isinstance(raw, dict):
-            raise ManifestError(f"{path}: a manifest must be a YAML mapping")
+            raise ManifestError(f"{path}: a manifest must be a YAML mapping (key: value lines)")
         missing = [k for k in ("survey", "wave", "file") if k not in raw]
         if missing:
-            raise ManifestError(f"{path}: missing key(s) {', '.join(missing)}")
-        file = (path.parent / str(raw["file"])).resolve()
-        fmt = raw.get("format") or file.suffix.lower().lstrip(".")
+            raise ManifestError(f"{path}: missing field(s) {', '.join(missing)}")
+        field_of = _Fields(path, raw)
+        survey = field_of.text("survey", pattern=r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
+        wave = field_of.text("wave", numbers=True, pattern=r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
+        file = _wave_file(path, field_of.text("file"))
+        fmt = field_of.text("format", required=False) or file.suffix.lower().lstrip(".")
         if fmt not in FORMATS:
-            raise ManifestError(f"{path}: format {fmt!r} is not one of {', '.join(FORMATS)}")
-        fieldwork = raw.get("fieldwork") or {}
-        options = {
-            k: raw[k]
-            for k in ("encoding", "delimiter", "decimal", "sheet", "header_row")
-            if k in raw
-        }
-        columns = raw.get("columns") or {}
-        if not isinstance(columns, dict):
-            raise ManifestError(f"{path}: columns must map file column names to item ids")
-        tool = raw.get("tool")
+            raise ManifestError(
+                f"{path}: field 'format': {_short(fmt)} is not one of {', '.join(FORMATS)}"
+            )
+        sha256 = field_of.text("sha256", required=False, pattern=r"[0-9A-Fa-f]{64}")
+        fieldwork = field_of.mapping("fieldwork", keys=("start", "end"))
+        options: dict[str, Any] = {}
+        encoding = field_of.text("encoding", required=False)
+        if encoding is not None:
+            try:
+                codecs.lookup(encoding)
+            except LookupError:
+                raise ManifestError(
+                    f"{path}: field 'encoding': {_short(encoding)} is not a known encoding "
+                    "(e.g. utf-8, cp1252)"
+                ) from None
+            options["encoding"] = encoding
+        delimiter = field_of.text("delimiter", required=False)
+        if delimiter is not None:
+            if len(delimiter) != 1 or delimiter in '"\r\n':
+                raise ManifestError(
+                    f"{path}: field 'delimiter' must be one character such as ; or , "
+                    f"got {_short(delimiter)}"
+                )
+            options["delimiter"] = delimiter
+        decimal = field_of.text("decimal", required=False)
+        if decimal is not None:
+            if decimal not in (",", "."):
+                raise ManifestError(f"{path}: field 'decimal' must be ',' or '.'")
+            options["decimal"] = decimal
+        if "sheet" in raw and raw["sheet"] is not None:
+            sheet = raw["sheet"]
+            if isinstance(sheet, bool) or not isinstance(sheet, str | int):
+                raise ManifestError(
+                    f"{path}: field 'sheet' must be a sheet name or number, got {_kind(sheet)}"
+                )
+            options["sheet"] = sheet
+        header_row = field_of.integer("header_row", minimum=1, maximum=1000)
+        if header_row is not None:
+            options["header_row"] = header_row
+        columns = field_of.mapping("columns")
+        bad = [
+            k for k, v in columns.items() if not isinstance(k, str | int) or not isinstance(v, str)
+        ]
+        if bad:
+            raise ManifestError(
+                f"{path}: field 'columns' must map file column names to item ids (text)"
+            )
+        tool = field_of.text("tool", required=False)
         if tool is not None and tool not in TOOL_PRESETS:
             raise ManifestError(
-                f"{path}: tool {tool!r} unknown; known tools: {', '.join(TOOL_PRESETS)}"
+                f"{path}: field 'tool': {_short(tool)} unknown; known tools: "
+                f"{', '.join(TOOL_PRESETS)}"
             )
-        ignore = raw.get("ignore_columns") or []
+        ignore = field_of.text_list("ignore_columns")
+        title = field_of.text("title", required=False, numbers=True)
+        if title is not None and len(title) > limit.max_title_chars:
+            raise ManifestError(
+                f"{path}: field 'title' has {len(title)} characters, more than the limit "
+                f"max_title_chars = {limit.max_title_chars}"
+            )
+        demo = raw.get("demo", False)
+        if not isinstance(demo, bool):
+            raise ManifestError(f"{path}: field 'demo' must be true or false, got {_kind(demo)}")
+        field_of.integer("codebook_version", minimum=1, maximum=10_000)
+        field_of.mapping("generator")
+        start = _as_date(fieldwork.get("start"), path, "fieldwork.start")
+        end = _as_date(fieldwork.get("end"), path, "fieldwork.end")
+        if start and end and end < start:
+            raise ManifestError(
+                f"{path}: field 'fieldwork.end' ({end}) lies before 'fieldwork.start' ({start})"
+            )
         return cls(
-            survey=str(raw["survey"]),
-            wave=str(raw["wave"]),
+            survey=survey,
+            wave=wave,
             file=file,
             format=fmt,
-            sha256=raw.get("sha256"),
-            fieldwork_start=_as_date(fieldwork.get("start"), path, "fieldwork.start"),
-            fieldwork_end=_as_date(fieldwork.get("end"), path, "fieldwork.end"),
-            title=str(raw.get("title", f"{raw['survey']} {raw['wave']}")),
-            demo=bool(raw.get("demo", False)),
+            sha256=sha256,
+            fieldwork_start=start,
+            fieldwork_end=end,
+            title=title if title is not None else f"{survey} {wave}",
+            demo=demo,
             path=path,
             reader_options=options,
             columns={str(k): str(v) for k, v in columns.items()},
             tool=tool,
-            ignore_columns=tuple(str(c) for c in ignore),
+            ignore_columns=tuple(ignore),
         )
 
 
-def _as_date(value: Any, path: Path, key: str) -> dt.date | None:
-    if value is None or isinstance(value, dt.date):
+#: Fields a manifest may hold (others are ignored).
+MANIFEST_FIELDS = (
+    "survey",
+    "wave",
+    "title",
+    "fieldwork",
+    "file",
+    "format",
+    "encoding",
+    "delimiter",
+    "decimal",
+    "sheet",
+    "header_row",
+    "columns",
+    "tool",
+    "ignore_columns",
+    "sha256",
+    "demo",
+    "codebook_version",
+    "generator",
+)
+
+
+def _kind(value: Any) -> str:
+    """What a YAML value is, in words, without echoing it in full."""
+    if value is None:
+        return "nothing"
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, int | float):
+        return "a number"
+    return f"a {type(value).__name__}"
+
+
+def _short(value: Any, limit: int = 60) -> str:
+    """A value for an error message: printable, quoted, at most ``limit`` characters."""
+    text = "".join(c if c.isprintable() else "?" for c in str(value))
+    return repr(text if len(text) <= limit else text[: limit - 3] + "...")
+
+
+def _yaml_reason(exc: BaseException) -> str:
+    """A YAML error without the snippet of the file PyYAML quotes."""
+    mark = getattr(exc, "problem_mark", None)
+    problem = getattr(exc, "problem", None)
+    if problem:
+        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
+        return f"invalid YAML: {problem}{where}"
+    return f"invalid YAML: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}"
+
+
+class _Fields:
+    """Typed access to a manifest's fields; every error names the field."""
+
+    def __init__(self, path: Path, raw: dict[str, Any]) -> None:
+        self.path = path
+        self.raw = raw
+
+    def text(
+        self, key: str, *, required: bool = True, numbers: bool = False, pattern: str | None = None
+    ) -> Any:
+        value = self.raw.get(key)
+        if value is None:
+            if required:
+                raise ManifestError(f"{self.path}: field {key!r} is empty")
+            return None
+        if numbers and isinstance(value, int | float) and not isinstance(value, bool):
+            value = str(value)
+        if not isinstance(value, str):
+            raise ManifestError(f"{self.path}: field {key!r} must be text, got {_kind(value)}")
+        if pattern is not None and not re.fullmatch(pattern, value):
+            raise ManifestError(f"{self.path}: field {key!r}: {_short(value)} is not valid here")
         return value
+
+    def integer(self, key: str, *, minimum: int, maximum: int) -> int | None:
+        value = self.raw.get(key)
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int) or not minimum <= value <= maximum:
+            raise ManifestError(
+                f"{self.path}: field {key!r} must be a whole number from {minimum} to {maximum}, "
+                f"got {_kind(value) if not isinstance(value, int) else value}"
+            )
+        return value
+
+    def mapping(self, key: str, *, keys: tuple[str, ...] | None = None) -> dict[Any, Any]:
+        value = self.raw.get(key)
+        if value is None:
+            return {}
+        if not isinstance(value, dict):
+            raise ManifestError(
+                f"{self.path}: field {key!r} must be a mapping"
+                + (f" with {' and '.join(keys)}" if keys else "")
+                + f", got {_kind(value)}"
+            )
+        if keys is not None:
+            unknown = [k for k in value if k not in keys]
+            if unknown:
+                raise ManifestError(
+                    f"{self.path}: field {key!r} has unknown key(s) "
+                    f"{', '.join(_short(k) for k in unknown[:5])}; expected {', '.join(keys)}"
+                )
+        return value
+
+    def text_list(self, key: str) -> list[str]:
+        value = self.raw.get(key)
+        if value is None:
+            return []
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise ManifestError(f"{self.path}: field {key!r} must be a list of text")
+        return value
+
+
+def _wave_file(manifest: Path, name: str) -> Path:
+    """The raw file a manifest names; it must lie inside the manifest's folder."""
+    folder = manifest.parent.resolve()
+    if "\x00" in name or not name.strip():
+        raise ManifestError(f"{manifest}: field 'file' must name a file in the wave folder")
+    given = Path(name)
+    if given.is_absolute() or name.startswith(("/", "\\")) or re.match(r"[A-Za-z]:", name):
+        raise ManifestError(
+            f"{manifest}: field 'file' must be a file name inside the wave folder "
+            f"{folder.name}/, not an absolute path"
+        )
+    if ".." in re.split(r"[/\\]", name):
+        raise ManifestError(
+            f"{manifest}: field 'file' must be a file inside the wave folder {folder.name}/; "
+            "'..' is not allowed"
+        )
+    resolved = (folder / given).resolve()
+    if not resolved.is_relative_to(folder):
+        raise ManifestError(
+            f"{manifest}: field 'file' ({_short(name)}) leads outside the wave folder "
+            f"{folder.name}/ (a symbolic link?); copy the file into the folder"
+        )
+    return resolved
+
+
+def _as_date(value: Any, path: Path, key: str) -> dt.date | None:
+    if value is None or (isinstance(value, dt.date) and not isinstance(value, dt.datetime)):
+        return value
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if not isinstance(value, str):
+        raise ManifestError(
+            f"{path}: field {key!r} must be a date (YYYY-MM-DD), got {_kind(value)}"
+        )
     try:
-        return dt.date.fromisoformat(str(value))
+        return dt.date.fromisoformat(value.strip())
     except ValueError as exc:
-        raise ManifestError(f"{path}: {key} must be a date (YYYY-MM-DD), got {value!r}") from exc
+        raise ManifestError(
+            f"{path}: field {key!r} must be a date (YYYY-MM-DD), got {_short(value)} ({exc})"
+        ) from None
 
 
 def find_manifests(data_dir: str | Path, survey: str | None = None) -> list[Path]:
@@ -263,9 +481,12 @@ class Wave:
         Files: ``data.parquet`` (accepted rows), ``missing_codes.parquet``,
         ``quarantine.parquet`` (rejected rows with reasons), ``validation.parquet``
         and ``validation.csv`` (file, row, column, value, rule, severity, message;
-        UTF-8 with BOM and semicolons so Excel opens it). The directory is
+        UTF-8 with BOM and semicolons so Excel opens it, text cells beginning
+        with ``= + - @`` neutralised with a leading ``'``). The directory is
         replaced only when everything was written.
         """
+        from welcome_eval.writers import excel_safe_csv
+
         directory = Path(directory)
         staging = directory.with_name(directory.name + ".writing")
         if staging.exists():
@@ -276,9 +497,8 @@ class Wave:
             self.missing_codes.to_parquet(staging / "missing_codes.parquet", index=False)
             self.quarantine.astype("string").to_parquet(staging / "quarantine.parquet", index=False)
             self.issues.to_parquet(staging / "validation.parquet", index=False)
-            self.issues.to_csv(
-                staging / "validation.csv", sep=";", index=False, encoding="utf-8-sig"
-            )
+            # For Excel: text from the file (values, column names) cannot become a formula.
+            excel_safe_csv(self.issues, staging / "validation.csv")
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
             raise

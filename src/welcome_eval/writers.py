@@ -20,6 +20,7 @@ from pathlib import Path
 import pandas as pd
 
 from welcome_eval.codebook import Codebook, Item
+from welcome_eval.readers import neutralise_formula
 
 _ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -65,13 +66,19 @@ def _plain_number(value: float) -> str:
 def csv_bytes(
     frame: pd.DataFrame, codebook: Codebook, *, encoding: str = "cp1252", delimiter: str = ";"
 ) -> bytes:
-    """German Excel CSV: semicolons, cp1252, CRLF, dd.mm.yyyy, empty cell = no answer."""
+    """German Excel CSV: semicolons, cp1252, CRLF, dd.mm.yyyy, empty cell = no answer.
+
+    Text cells that Excel would run as a formula (beginning with ``= + - @``,
+    tab or carriage return) are written with a leading ``'`` (OWASP); the
+    readers remove it again, so a wave reads back as it was written. Numbers,
+    also negative missing codes, are written as they are.
+    """
     items = _items(frame, codebook)
     buffer = io.StringIO(newline="")
     writer = csv.writer(
         buffer, delimiter=delimiter, quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n"
     )
-    writer.writerow(list(frame.columns))
+    writer.writerow([neutralise_formula(str(c)) for c in frame.columns])
     for record in frame.itertuples(index=False, name=None):
         cells = []
         for item, value in zip(items, record, strict=True):
@@ -82,9 +89,27 @@ def csv_bytes(
             elif item.is_coded or item.type == "number":
                 cells.append(_plain_number(value))
             else:
-                cells.append(str(value))
+                cells.append(neutralise_formula(str(value)))
         writer.writerow(cells)
     return buffer.getvalue().encode(encoding)
+
+
+def excel_safe_csv(frame: pd.DataFrame, path: str | Path, *, encoding: str = "utf-8-sig") -> Path:
+    """Write any table as a CSV for Excel (semicolons), every text cell formula-safe.
+
+    Used for tables that carry text from the data, e.g. the validation table
+    with the file's values: a cell ``=cmd|' /C calc'!A0`` is written as
+    ``'=cmd|' /C calc'!A0``. Numeric columns are written as they are.
+    """
+    path = Path(path)
+    safe = frame.copy()
+    for column in safe.columns:
+        if pd.api.types.is_numeric_dtype(safe[column]) or pd.api.types.is_bool_dtype(safe[column]):
+            continue
+        safe[column] = [v if _is_missing(v) else neutralise_formula(str(v)) for v in safe[column]]
+    safe.columns = [neutralise_formula(str(c)) for c in safe.columns]
+    safe.to_csv(path, sep=";", index=False, encoding=encoding)
+    return path
 
 
 def xlsx_bytes(
