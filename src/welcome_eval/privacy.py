@@ -3,8 +3,9 @@
 * Identifiers are pseudonymised with a keyed hash (HMAC-SHA-256), so the same
   person gets the same pseudonym across waves without the key ever being in
   the repository.
-* Free-text answers are redacted before anything can reach a report: e-mail
-  addresses, telephone numbers, web addresses and street addresses.
+* Free-text answers are redacted before anything can reach a report: names,
+  e-mail addresses, telephone numbers, web addresses, IBANs and account
+  numbers, street addresses (:mod:`welcome_eval.redaction`).
 * Every table and figure a report shows passes :func:`protect` (disclosure
   control) or is declared :func:`not_personal`; :mod:`welcome_eval.display`
   refuses anything else, so the gate cannot be forgotten.
@@ -16,13 +17,13 @@ import dataclasses
 import hashlib
 import hmac
 import os
-import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
 
+from welcome_eval import redaction
 from welcome_eval.config import PSEUDONYM_KEY_ENV
 from welcome_eval.disclosure import SuppressedTable, suppress
 
@@ -69,41 +70,22 @@ def pseudonymise(values: pd.Series, key: bytes, *, length: int = 16) -> pd.Serie
     return values.map(digest).astype("string")
 
 
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", re.UNICODE)
-_URL = re.compile(r"\b(?:https?://|www\.)\S+", re.IGNORECASE)
-# Telephone numbers as Germans write them: +49 / 0049 / 0 prefix, groups
-# separated by spaces, slashes, dashes or dots, at least 6 digits in all.
-_PHONE = re.compile(
-    r"(?<!\w)(?<!\d\.)(?:\+|00)?\d[\d\s/().-]{4,}\d(?!\w)(?!\.\d)",
-)
-_STREET = re.compile(
-    r"\b[A-ZÄÖÜ][\wäöüß.-]*(?:straße|strasse|str\.|weg|gasse|platz|allee|ring|damm|ufer)"
-    r"\s+\d+(?:\s?[a-z]\b)?",
-    re.UNICODE,
-)
-
-REDACTED = "[entfernt]"
-# A capitalised word (or double name) after a salutation or title is a name:
-# "Frau Oberbeck-Lindemann", "Herrn Dr. Peters", "Bürgermeisterin Schulte".
-_SALUTED_NAME = re.compile(
-    r"\b(?P<title>(?:Frau|Herrn?|Fr\.|Hr\.|Dr\.|Prof\.|Bürgermeister(?:in)?)"
-    r"(?:\s+(?:Dr\.|Prof\.))*)\s+(?P<name>[A-ZÄÖÜ][a-zäöüß]+(?:-[A-ZÄÖÜ][a-zäöüß]+)?)\b"
-)
+REDACTED = redaction.REDACTED
+#: Quality of the redaction on a labelled corpus (see :mod:`welcome_eval.redaction`).
+redaction_scores = redaction.redaction_scores
+read_redaction_corpus = redaction.read_redaction_corpus
+RedactionScores = redaction.RedactionScores
 
 
-def _looks_like_phone(match: re.Match[str]) -> bool:
-    digits = re.sub(r"\D", "", match.group(0))
-    # Years, dates and small counts are not telephone numbers.
-    return len(digits) >= 6 and not re.fullmatch(r"\d{1,2}\.\d{1,2}\.\d{2,4}", match.group(0))
+def redact_text(text: str | None, *, names: Sequence[str] = ()) -> str | None:
+    """Remove personal data from a free-text answer (:mod:`welcome_eval.redaction`).
 
-
-def redact_text(text: str | None) -> str | None:
-    """Remove e-mail addresses, web addresses, phone numbers, street addresses
-    and names after a salutation or title ("Frau Schulte", "Herrn Dr. Peters").
-
-    Each is replaced by ``[entfernt]``. ``None`` and missing values pass through.
-    Names without salutation are removed by :func:`redact_answers` from a list
-    (the codebook's ``privacy: names:``).
+    The text is repaired first (mojibake, NUL bytes); then names (after a
+    salutation or title, with particles and title chains, "Familie …", full
+    names and first names from the shipped list, and the given ``names``),
+    e-mail addresses (also obfuscated), web addresses and domains, IBANs and
+    account numbers, telephone numbers and street addresses each become
+    ``[entfernt]``. ``None`` and missing values pass through.
 
     Examples
     --------
@@ -111,20 +93,17 @@ def redact_text(text: str | None) -> str | None:
     'Bitte an [entfernt] oder [entfernt] melden'
     >>> redact_text("Frau Oberbeck-Lindemann hat geholfen; meine Frau sucht Arbeit.")
     'Frau [entfernt] hat geholfen; meine Frau sucht Arbeit.'
+    >>> redact_text("Herr Dr. med. Schulz und FRAU MÃœLLER, Siegener Straße 45")
+    'Herr Dr. med. [entfernt] und FRAU [entfernt], [entfernt]'
     """
     if text is None or (isinstance(text, float) and text != text) or text is pd.NA:
         return text
-    text = _EMAIL.sub(REDACTED, str(text))
-    text = _URL.sub(REDACTED, text)
-    text = _STREET.sub(REDACTED, text)
-    text = _PHONE.sub(lambda m: REDACTED if _looks_like_phone(m) else m.group(0), text)
-    text = _SALUTED_NAME.sub(lambda m: f"{m.group('title')} {REDACTED}", text)
-    return text
+    return redaction.redact(str(text), names=names)
 
 
-def redact_series(values: pd.Series) -> pd.Series:
+def redact_series(values: pd.Series, *, names: Sequence[str] = ()) -> pd.Series:
     """:func:`redact_text` over a Series of free-text answers."""
-    return values.map(redact_text)
+    return values.map(lambda value: redact_text(value, names=names))
 
 
 # ---------------------------------------------------------------------------
@@ -208,9 +187,9 @@ def redact_answers(
 ) -> RedactedAnswers:
     """Open answers ready for a report: redacted, and only from large enough groups.
 
-    E-mail addresses, web addresses, telephone numbers, street addresses
-    (:func:`redact_text`) and the given ``names`` (whole words, e.g. from the
-    codebook's ``privacy: names:`` list) become ``[entfernt]``. When
+    Personal data (:func:`redact_text`) and the given ``names`` (whole words,
+    any case, also in the genitive, e.g. from the codebook's ``privacy:
+    names:`` list) become ``[entfernt]``. When
     ``groups`` (aligned with ``texts``, e.g. the municipality of each
     respondent) is given, answers from groups with fewer than ``min_n``
     respondents are left out: a remark from a group of two is recognisable
@@ -226,13 +205,10 @@ def redact_answers(
             raise ValueError("groups must have one entry per answer")
         sizes = groups.map(groups.value_counts())
         texts = texts[(sizes >= min_n).to_numpy()]
-    words = sorted({str(n).strip() for n in names if str(n).strip()}, key=len, reverse=True)
-    pattern = re.compile(r"\b(?:" + "|".join(map(re.escape, words)) + r")\b") if words else None
+    listed = tuple(names)
     out = RedactedAnswers()
     for text in texts.dropna():
-        cleaned = redact_text(str(text))
-        if pattern is not None:
-            cleaned = pattern.sub(REDACTED, cleaned)
+        cleaned = redact_text(str(text), names=listed)
         if cleaned and cleaned.strip():
             out.append(cleaned)
     return out
