@@ -48,7 +48,6 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
-from statsmodels.stats.multitest import multipletests
 
 from welcome_eval import german_format, stats
 from welcome_eval.codebook import Codebook
@@ -251,24 +250,6 @@ def alpha_rating(alpha: float) -> str:
         if alpha >= threshold:
             return word
     return "unzureichend"
-
-
-def _adjust(p_values: pd.Series, correction: str) -> np.ndarray:
-    """Adjusted p-values as in :mod:`welcome_eval.stats` (NaN stays NaN, not counted)."""
-    if correction not in stats.CORRECTIONS:
-        raise ValueError(
-            f"correction must be one of {', '.join(map(repr, stats.CORRECTIONS))}, "
-            f"got {correction!r}"
-        )
-    p = np.asarray(p_values, dtype=float)
-    method = stats.CORRECTIONS[correction]
-    if method is None:
-        return p.copy()
-    adjusted = np.full(p.shape, np.nan)
-    tested = ~np.isnan(p)
-    if tested.any():
-        adjusted[tested] = multipletests(p[tested], method=method)[1]
-    return adjusted
 
 
 # ---------------------------------------------------------------------------
@@ -759,7 +740,7 @@ def compare_districts(
         ).set_index("item")
         table["epsilon_sq"] = table["item"].map(result["epsilon_sq"]).astype(float)
         table["p_kw"] = table["item"].map(result["p_kw"]).astype(float)
-    table["p_adj"] = _adjust(table["p_kw"], correction)
+    table["p_adj"] = stats.p_adjust(table["p_kw"], correction)
     table["result"] = [
         describe_difference(
             e, p, symbol="ε²", thresholds=stats.ETA_SQ_THRESHOLDS, directed=False, alpha=alpha
@@ -826,7 +807,7 @@ def compare_two_groups(
     enough = (table["n_min"] >= max(int(min_n), 2)).to_numpy()
     table["rank_biserial"] = result["rank_biserial"].where(enough)
     table["p_value"] = result["p_value"].where(enough)
-    table["p_adj"] = _adjust(table["p_value"], correction)
+    table["p_adj"] = stats.p_adjust(table["p_value"], correction)
     table["result"] = [
         describe_difference(r, p, alpha=alpha)
         for r, p in zip(table["rank_biserial"], table["p_adj"], strict=True)
@@ -876,7 +857,7 @@ def compare_waves(
     enough = (ranks[["n_previous", "n_current"]].min(axis=1) >= max(int(min_n), 2)).to_numpy()
     ranks["rank_biserial"] = ranks["rank_biserial"].where(enough)
     ranks["p_value"] = ranks["p_value"].where(enough)
-    ranks["p_adj"] = _adjust(ranks["p_value"], correction)
+    ranks["p_adj"] = stats.p_adjust(ranks["p_value"], correction)
     table = change.merge(
         ranks[["item", "rank_biserial", "p_value", "p_adj"]], on="item", suffixes=("_welch", "")
     )
@@ -936,7 +917,7 @@ def compare_weighted_shares(
             raise KeyError(f"comparison has no column {column!r}; pass compare_shares() output")
     table = comparison.copy()
     table["h"] = cohens_h(table["current"].to_numpy(float), table["previous"].to_numpy(float))
-    table["p_adj"] = _adjust(table["p_value"], correction)
+    table["p_adj"] = stats.p_adjust(table["p_value"], correction)
     table["result"] = [
         describe_difference(h, p, symbol="h", thresholds=COHEN_H_THRESHOLDS, alpha=alpha)
         for h, p in zip(table["h"], table["p_adj"], strict=True)

@@ -7,6 +7,14 @@ turned into ``NaN``) and returns a tidy :class:`pandas.DataFrame` with one row
 per item. Nothing is printed or rounded; formatting belongs to the report
 layer (:mod:`welcome_eval.german_format`).
 
+The tests and the multiplicity correction are computed by pingouin wherever it
+gives R's result (Kruskal–Wallis, one-way ANOVA, Mann–Whitney, Wilcoxon signed
+rank, Welch and paired t, raw Cronbach's alpha, Holm and BH); the rest (Feldt
+interval, standardised alpha, ε², the descriptive intervals) is computed here,
+and each docstring says why (the measured difference to R or what pingouin
+lacks). pingouin is imported on first use, not with this module: it adds about
+0.7 s (scikit-learn, xarray).
+
 Functions that need item labels or the valid codes of a scale take the
 survey's :class:`~welcome_eval.codebook.Codebook` as the keyword argument
 ``codebook``. The reference values in ``tests/reference/likert_basics.json``
@@ -17,14 +25,16 @@ require agreement to 1e-10 relative tolerance.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+import warnings
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
+from types import ModuleType
 from typing import Any
 
 import numpy as np
 import pandas as pd
 from scipy import stats as _sps
-from statsmodels.stats.multitest import multipletests
 from statsmodels.stats.proportion import proportion_confint
 
 from welcome_eval import german_format
@@ -43,6 +53,7 @@ __all__ = [
     "mean_ci",
     "median_ci",
     "nps",
+    "p_adjust",
     "proportion_ci",
     "top_box",
     "wave_change",
@@ -56,6 +67,45 @@ PROPORTION_CI_METHODS: dict[str, str] = {
     "agresti-coull": "agresti_coull",
     "wald": "normal",
 }
+
+
+# ---------------------------------------------------------------------------
+# pingouin
+
+
+@contextmanager
+def _pingouin() -> Iterator[ModuleType]:
+    """pingouin, imported on first use, with all of its rounding switched off.
+
+    ``import pingouin`` costs about 0.7 s (it imports scikit-learn and xarray), so
+    it happens here and not when :mod:`welcome_eval.stats` is imported. pingouin
+    rounds output columns by the global ``pingouin.options`` (by default
+    ``round.column.CI95 = 2``: t intervals to two decimals, up to 5e-3 away from
+    R). For the call every ``round`` option is cleared; the user's options are
+    restored afterwards. Two warnings are silenced: scipy's "Precision loss …
+    catastrophic cancellation", which fires on a group whose answers are all
+    equal (the variance is exactly 0, nothing is lost), and pandas 3.1's
+    deprecation of ``dropna(inplace=True)``, which :func:`pingouin.anova` uses
+    (pandas 4 will remove it; the reference tests will then fail loudly).
+    """
+    import pingouin
+
+    saved = dict(pingouin.options)
+    pingouin.options.clear()
+    pingouin.options.update({k: v for k, v in saved.items() if not k.startswith("round")})
+    pingouin.options["round"] = None
+    try:
+        with warnings.catch_warnings():
+            warnings.filterwarnings(
+                "ignore", message="Precision loss occurred in moment calculation"
+            )
+            warnings.filterwarnings(
+                "ignore", message="The inplace keyword", category=DeprecationWarning
+            )
+            yield pingouin
+    finally:
+        pingouin.options.clear()
+        pingouin.options.update(saved)
 
 
 # ---------------------------------------------------------------------------
@@ -747,6 +797,12 @@ def wave_change(
     ``t.test(current, previous, var.equal = FALSE)``. The waves are treated as
     independent samples (different respondents).
 
+    Interval and p-value are :func:`pingouin.ttest` with ``correction=True``
+    (Welch), unrounded: pingouin rounds the interval to two decimals by
+    default, up to 5e-3 away from R. Unrounded they differ from R by at most
+    3.4e-15 (interval) and 5.5e-15 (p), relative, on the ``welch`` rows of
+    ``tests/reference/likert_basics.json``.
+
     Parameters
     ----------
     current, previous : pandas.DataFrame
@@ -791,15 +847,12 @@ def wave_change(
         mean_p = float(prev.mean()) if n_p else np.nan
         difference = mean_c - mean_p
         low = high = p_value = np.nan
-        if n_c > 1 and n_p > 1:
-            v_c = cur.var(ddof=1) / n_c
-            v_p = prev.var(ddof=1) / n_p
-            se = math.sqrt(v_c + v_p)
-            if se > 0:
-                df = (v_c + v_p) ** 2 / (v_c**2 / (n_c - 1) + v_p**2 / (n_p - 1))
-                half = _sps.t.ppf((1 + conf_level) / 2, df) * se
-                low, high = difference - half, difference + half
-                p_value = float(2 * _sps.t.sf(abs(difference / se), df))
+        if n_c > 1 and n_p > 1 and (cur.var(ddof=1) > 0 or prev.var(ddof=1) > 0):
+            with _pingouin() as pg:
+                t_test = pg.ttest(cur, prev, correction=True, confidence=conf_level)
+            interval = t_test.filter(regex=r"^CI\d+$").iloc[0, 0]
+            low, high = float(interval[0]), float(interval[1])
+            p_value = float(t_test["p_val"].iloc[0])
         rows.append(
             {
                 "item": item,
@@ -1113,9 +1166,11 @@ class AlphaResult:
         return pd.DataFrame([{name: getattr(self, name) for name in fields}])
 
 
-def _raw_alpha(cov: np.ndarray) -> float:
-    k = cov.shape[0]
-    return float((1 - np.trace(cov) / cov.sum()) * k / (k - 1))
+def _raw_alpha(items: pd.DataFrame, nan_policy: str) -> float:
+    """psych's ``raw_alpha`` by :func:`pingouin.cronbach_alpha` (its interval is not used)."""
+    with _pingouin() as pg:
+        alpha, _ = pg.cronbach_alpha(items, nan_policy=nan_policy)
+    return float(alpha)
 
 
 def _std_alpha(corr: np.ndarray) -> float:
@@ -1141,6 +1196,19 @@ def cronbach_alpha(
         \alpha = \frac{k}{k-1}\Bigl(1 - \frac{\operatorname{tr} C}{\sum_{ij} C_{ij}}\Bigr),
         \qquad
         \alpha_\text{std} = \frac{k}{k-1}\Bigl(1 - \frac{k}{\sum_{ij} R_{ij}}\Bigr).
+
+    *By pingouin and by hand.* ``alpha`` and ``alpha_if_deleted`` are
+    :func:`pingouin.cronbach_alpha`, which equals psych's ``raw_alpha`` (on
+    ``tests/reference/reliability.json``: relative difference ≤ 1.2e-15 for
+    alpha, ≤ 5.7e-15 for alpha if deleted, pairwise and listwise). Its
+    interval is not used: pingouin rounds it to 3 decimals (off psych's Feldt
+    limits by up to 4.7e-4: 0.000467 at the lower limit of ``agree_raw``,
+    0.000419 at the upper limit of ``consc``) and in listwise mode it takes
+    *n* as the row count *before* incomplete rows are dropped (``agree_listwise``:
+    2800 instead of 2709 rows; before rounding its limits are then +3.0e-4 and
+    −2.8e-4 off psych's, an interval too narrow). pingouin has no standardised alpha,
+    no ``ase``, no ``r_drop`` and no item statistics, so these and the Feldt
+    interval are computed here.
 
     *Interval.* ``psych::alpha`` (2.2.9) returns the Feldt interval as
     ``$feldt`` (from ``psych::alpha.ci``, printed first as "Feldt"); the
@@ -1178,8 +1246,8 @@ def cronbach_alpha(
     rows, also rows without any answer, so the two agree whenever no row is
     empty). ``"listwise"`` first drops every respondent with a missing answer,
     and *n* is the number of complete rows *after* dropping, also in the
-    interval (pingouin 0.5 uses the row count before dropping there, which
-    makes its interval too narrow; this function does not copy that).
+    interval (pingouin 0.7 uses the row count before dropping there, see above;
+    this function does not copy that).
 
     Parameters
     ----------
@@ -1313,7 +1381,7 @@ def cronbach_alpha(
     np.fill_diagonal(corr, 1.0)
     k = len(columns)
 
-    alpha = _raw_alpha(cov)
+    alpha = _raw_alpha(x, nan_policy)
     std_alpha = _std_alpha(corr)
     p = 1 - ci
     df1, df2 = n - 1, (n - 1) * (k - 1)
@@ -1338,7 +1406,9 @@ def cronbach_alpha(
                 "n": int(x[column].notna().sum()),
                 "mean": float(x[column].mean()),
                 "r_drop": float(r_drop),
-                "alpha_if_deleted": _raw_alpha(rest) if k > 2 else np.nan,
+                "alpha_if_deleted": _raw_alpha(x.drop(columns=column), nan_policy)
+                if k > 2
+                else np.nan,
                 "std_alpha_if_deleted": _std_alpha(corr[np.ix_(keep, keep)]) if k > 2 else np.nan,
             }
         )
@@ -1451,9 +1521,9 @@ def alpha_for_construct(
 # ---------------------------------------------------------------------------
 # medians
 
-#: Adjustments of :func:`compare_groups`, :func:`compare_independent` and
-#: :func:`compare_paired` and the :func:`statsmodels.stats.multitest.multipletests`
-#: method behind each (R's ``p.adjust`` methods ``"holm"``, ``"BH"``, ``"none"``).
+#: Adjustments of :func:`p_adjust`, :func:`compare_groups`, :func:`compare_independent`
+#: and :func:`compare_paired` and the :func:`pingouin.multicomp` method behind each
+#: (R's ``p.adjust`` methods ``"holm"``, ``"BH"``, ``"none"``).
 CORRECTIONS: dict[str, str | None] = {"holm": "holm", "fdr_bh": "fdr_bh", "none": None}
 
 
@@ -1579,62 +1649,70 @@ def _check_correction(correction: str) -> None:
         )
 
 
-def _adjust(p_values: Sequence[float], correction: str) -> np.ndarray:
-    """Adjusted p-values across items; NaN stays NaN and is not counted (as R's p.adjust)."""
-    p = np.asarray(p_values, dtype=float)
-    method = CORRECTIONS[correction]
-    if method is None:
-        return p.copy()
-    adjusted = np.full(p.shape, np.nan)
-    tested = ~np.isnan(p)
-    if tested.any():
-        adjusted[tested] = multipletests(p[tested], method=method)[1]
-    return adjusted
+def p_adjust(p_values: Sequence[float] | np.ndarray, correction: str = "holm") -> np.ndarray:
+    """p-values adjusted for multiple testing, as R's ``p.adjust``, by :func:`pingouin.multicomp`.
+
+    ``NaN`` stays ``NaN`` and is not counted among the tests, as in R.
+    pingouin's Holm and Benjamini–Hochberg values equal R's
+    ``p.adjust(p, "holm")`` and ``p.adjust(p, "BH")`` on every case of
+    ``tests/reference/comparisons.json`` (relative difference ≤ 5e-13, which
+    is that of the unadjusted p-values).
+
+    Parameters
+    ----------
+    p_values : sequence of float
+        Unadjusted p-values (``NaN`` for untested rows).
+    correction : {"holm", "fdr_bh", "none"}
+        Holm (1979), Benjamini & Hochberg (1995), or no adjustment (a copy).
+
+    Returns
+    -------
+    numpy.ndarray
+        Adjusted p-values in the order of ``p_values``.
+
+    Raises
+    ------
+    ValueError
+        For an unknown ``correction``.
+
+    Examples
+    --------
+    >>> p_adjust([0.01, 0.04, float("nan"), 0.03]).tolist()
+    [0.03, 0.06, nan, 0.06]
+    >>> p_adjust([0.01, 0.04, 0.03], "fdr_bh").tolist()
+    [0.03, 0.04, 0.04]
+    """
+    _check_correction(correction)
+    p = np.array(p_values, dtype=float)
+    with _pingouin() as pg:
+        _, adjusted = pg.multicomp(p, method=CORRECTIONS[correction] or "none")
+    return np.asarray(adjusted, dtype=float)
 
 
-def _tie_sum(values: np.ndarray) -> float:
-    """Σ (t³ − t) over the groups of tied values."""
-    _, counts = np.unique(values, return_counts=True)
-    t = counts.astype(float)
-    return float(np.sum(t**3 - t))
+def _all_equal(values: np.ndarray) -> bool:
+    return bool(np.all(values == values[0]))
 
 
-def _two_sided_normal_p(z: float) -> float:
-    """R's ``2 * min(pnorm(z), pnorm(z, lower.tail = FALSE))``."""
-    return float(2 * min(_sps.norm.cdf(z), _sps.norm.sf(z)))
-
-
-def _kruskal_wallis(y: np.ndarray, codes: np.ndarray, k: int) -> tuple[float, float]:
-    n = len(y)
-    ranks = _sps.rankdata(y)
-    sizes = np.bincount(codes, minlength=k).astype(float)
-    rank_sums = np.bincount(codes, weights=ranks, minlength=k)
-    tie_factor = 1 - _tie_sum(y) / (float(n) ** 3 - n)
-    if not tie_factor > 0:  # all answers equal
+def _kruskal_wallis(y: np.ndarray, codes: np.ndarray) -> tuple[float, float]:
+    """H and p of R's ``kruskal.test`` by :func:`pingouin.kruskal`; NaN if all answers are equal."""
+    if _all_equal(y):  # R: 0/0; pingouin would divide by a tie correction of 0
         return math.nan, math.nan
-    h = (12 * float(np.sum(rank_sums**2 / sizes)) / (n * (n + 1)) - 3 * (n + 1)) / tie_factor
-    return h, float(_sps.chi2.sf(h, k - 1))
+    with _pingouin() as pg:
+        row = pg.kruskal(pd.DataFrame({"y": y, "g": codes}), dv="y", between="g").iloc[0]
+    return float(row["H"]), float(row["p_unc"])
 
 
-def _one_way_anova(
-    y: np.ndarray, codes: np.ndarray, k: int
-) -> tuple[float, int, int, float, float]:
-    n = len(y)
-    sizes = np.bincount(codes, minlength=k).astype(float)
-    means = np.bincount(codes, weights=y, minlength=k) / sizes
-    ss_between = float(np.sum(sizes * (means - y.mean()) ** 2))
-    ss_within = float(np.sum((y - means[codes]) ** 2))
-    df1, df2 = k - 1, n - k
-    if ss_within > 0:
-        f_value = (ss_between / df1) / (ss_within / df2)
-        p_value = float(_sps.f.sf(f_value, df1, df2))
-    elif ss_between > 0:  # no variance within the groups, but between them
-        f_value, p_value = math.inf, 0.0
-    else:
-        f_value = p_value = math.nan
-    total = ss_between + ss_within
-    eta_sq = ss_between / total if total > 0 else math.nan
-    return f_value, df1, df2, p_value, eta_sq
+def _one_way_anova(y: np.ndarray, codes: np.ndarray) -> tuple[float, float, float]:
+    """F, p and η² of R's ``oneway.test(var.equal = TRUE)`` by :func:`pingouin.anova`.
+
+    All answers equal: NaN (R: 0/0). No variance within the groups but between
+    them: F = inf, p = 0 and η² = 1, as in R.
+    """
+    if _all_equal(y):
+        return math.nan, math.nan, math.nan
+    with _pingouin() as pg, np.errstate(divide="ignore"):
+        row = pg.anova(pd.DataFrame({"y": y, "g": codes}), dv="y", between="g").iloc[0]
+    return float(row["F"]), float(row["p_unc"]), float(row["np2"])
 
 
 def compare_groups(
@@ -1674,10 +1752,18 @@ def compare_groups(
         \eta^2 = \frac{SS_b}{SS_b + SS_w}.
 
     *Adjusted p-values* across the items of the call (``p_kw_adj``,
-    ``p_anova_adj``): Holm (1979) or Benjamini & Hochberg (1995), computed by
-    :func:`statsmodels.stats.multitest.multipletests`, equal to R's
+    ``p_anova_adj``): Holm (1979) or Benjamini & Hochberg (1995) by
+    :func:`p_adjust` (:func:`pingouin.multicomp`), equal to R's
     ``p.adjust(p, "holm")`` / ``p.adjust(p, "BH")``. Items with ``NaN``
     p-values are left out of the adjustment, as in R.
+
+    *By pingouin.* ``H`` and ``p_kw`` are :func:`pingouin.kruskal`, ``F``,
+    ``p_anova`` and ``eta_sq`` :func:`pingouin.anova` (its ``np2``, which is
+    η² in a one-way design); on ``tests/reference/comparisons.json`` they
+    differ from R by at most 2.1e-13 (H), 5e-13 (p_kw), 3.7e-15 (F),
+    6.3e-14 (p_anova) and 5.8e-14 (η²), relative. ``epsilon_sq`` is computed
+    here from H (pingouin has no ε²). When all answers of an item are equal,
+    pingouin is not called: it would divide by a tie correction of 0.
 
     Parameters
     ----------
@@ -1773,9 +1859,10 @@ def compare_groups(
                 f"answer to item {item!r}; merge small groups or leave them out before "
                 "comparing (every group needs at least 2 answers)"
             )
-        h, p_kw = _kruskal_wallis(y, codes, k)
+        h, p_kw = _kruskal_wallis(y, codes)
         n = len(y)
-        f_value, df1, df2, p_anova, eta_sq = _one_way_anova(y, codes, k)
+        df1, df2 = k - 1, n - k
+        f_value, p_anova, eta_sq = _one_way_anova(y, codes)
         row: dict[str, Any] = {"item": item}
         if codebook is not None:
             row["item_label"] = codebook[item].short
@@ -1800,27 +1887,21 @@ def compare_groups(
     if codebook is not None:
         columns.insert(1, "item_label")
     result = pd.DataFrame(rows, columns=columns)
-    result["p_kw_adj"] = _adjust(result["p_kw"], correction)
-    result["p_anova_adj"] = _adjust(result["p_anova"], correction)
+    result["p_kw_adj"] = p_adjust(result["p_kw"], correction)
+    result["p_anova_adj"] = p_adjust(result["p_anova"], correction)
     return result
 
 
 def _mann_whitney(current: np.ndarray, previous: np.ndarray) -> tuple[float, float, float]:
-    """W (R's statistic, of ``current``), two-sided p and rank-biserial r."""
-    n1, n2 = len(current), len(previous)
-    if n1 == 0 or n2 == 0:
+    """W (R's statistic, of ``current``), two-sided p and rank-biserial r, by pingouin.mwu."""
+    if len(current) == 0 or len(previous) == 0:  # R stops with an error
         return math.nan, math.nan, math.nan
-    both = np.concatenate([current, previous])
-    ranks = _sps.rankdata(both)
-    w_stat = float(ranks[:n1].sum()) - n1 * (n1 + 1) / 2
-    n = n1 + n2
-    z = w_stat - n1 * n2 / 2
-    sigma = math.sqrt((n1 * n2 / 12) * ((n + 1) - _tie_sum(both) / (n * (n - 1))))
-    p_value = math.nan
-    if sigma > 0:
-        p_value = _two_sided_normal_p((z - math.copysign(0.5, z) * (z != 0)) / sigma)
-    u_previous = n1 * n2 - w_stat
-    return w_stat, p_value, 1 - 2 * u_previous / (n1 * n2)
+    with _pingouin() as pg:
+        row = pg.mwu(current, previous, method="asymptotic").iloc[0]
+    p_value = float(row["p_val"])
+    if _all_equal(np.concatenate([current, previous])):
+        p_value = math.nan  # R: z = 0/0; scipy (behind pingouin) gives 1
+    return float(row["U_val"]), p_value, float(row["RBC"])
 
 
 def compare_independent(
@@ -1857,6 +1938,17 @@ def compare_independent(
     positive when answers in ``current`` tend to be *higher* than in
     ``previous`` (+1: every current answer above every previous one). P-values
     are adjusted across items as in :func:`compare_groups` (``p_adj``).
+
+    *By pingouin.* ``W``, ``p_value`` and ``rank_biserial`` are
+    :func:`pingouin.mwu` with ``method="asymptotic"`` (R's ``exact = FALSE``;
+    pingouin's default ``"auto"`` takes the exact distribution for small
+    samples without ties). On ``tests/reference/comparisons.json`` W equals R's
+    exactly, p and r differ by at most 6e-15, relative. One difference to R is
+    kept: when all answers of both samples are equal, pingouin (scipy) gives
+    p = 1, R gives ``NaN`` (its z is 0/0); this function gives ``NaN``.
+    pingouin also computes the common-language effect size from all
+    :math:`n_c n_p` pairs (memory :math:`8\,n_c n_p` bytes; 0.06 s for 1866 ×
+    918 answers).
 
     Parameters
     ----------
@@ -1914,7 +2006,7 @@ def compare_independent(
     result = pd.DataFrame(
         rows, columns=["item", "n_previous", "n_current", "W", "p_value", "rank_biserial"]
     )
-    result["p_adj"] = _adjust(result["p_value"], correction)
+    result["p_adj"] = p_adjust(result["p_value"], correction)
     return result
 
 
@@ -1931,21 +2023,21 @@ def _per_key_means(frame: pd.DataFrame, on: str, items: list[str], what: str) ->
     return values.groupby(on, sort=True)[items].mean()
 
 
-def _wilcoxon_signed_rank(differences: np.ndarray) -> tuple[float, float, float]:
-    """V, two-sided p and matched-pairs rank-biserial r (zero differences dropped)."""
-    d = differences[differences != 0]
-    n = len(d)
-    if n == 0:
+def _wilcoxon_signed_rank(after: np.ndarray, before: np.ndarray) -> tuple[float, float, float]:
+    """V, two-sided p and matched-pairs rank-biserial r by :func:`pingouin.wilcoxon`.
+
+    Zero differences are dropped (Wilcoxon's rule, as R). pingouin reports the
+    smaller of the two rank sums; R's V is the sum of the positive ranks, so V is
+    the other one when r > 0 (rank sums are multiples of 0.5: exact in floats).
+    """
+    nonzero = int(np.count_nonzero(after - before))
+    if nonzero == 0:  # R: V = 0 and p NaN; scipy would fail on no differences
         return 0.0, math.nan, math.nan
-    ranks = _sps.rankdata(np.abs(d))
-    v_stat = float(ranks[d > 0].sum())
-    z = v_stat - n * (n + 1) / 4
-    sigma = math.sqrt(n * (n + 1) * (2 * n + 1) / 24 - _tie_sum(ranks) / 48)
-    p_value = math.nan
-    if sigma > 0:
-        p_value = _two_sided_normal_p((z - math.copysign(0.5, z) * (z != 0)) / sigma)
-    total = n * (n + 1) / 2
-    return v_stat, p_value, (v_stat - (total - v_stat)) / total
+    with _pingouin() as pg:
+        row = pg.wilcoxon(after, before, method="approx", zero_method="wilcox").iloc[0]
+    smaller, r_rb = float(row["W_val"]), float(row["RBC"])
+    v_stat = nonzero * (nonzero + 1) / 2 - smaller if r_rb > 0 else smaller
+    return v_stat, float(row["p_val"]), r_rb
 
 
 def compare_paired(
@@ -1990,6 +2082,17 @@ def compare_paired(
     (zeros included).
 
     ``p_adj`` is the Wilcoxon p adjusted across items as in :func:`compare_groups`.
+
+    *By pingouin.* The Wilcoxon test is :func:`pingouin.wilcoxon` with
+    ``method="approx"`` (R's ``exact = FALSE``; pingouin's default takes the
+    exact distribution for up to 50 differences without ties or zeros), the t
+    interval and ``p_t`` are :func:`pingouin.ttest` with ``paired=True``,
+    unrounded (pingouin rounds the interval to two decimals by default). On
+    ``tests/reference/comparisons.json`` they differ from R by at most 2.2e-16
+    (V), 7.7e-15 (p_wilcoxon), 2.3e-14 (rank_biserial), 2.4e-14 (interval)
+    and 4.5e-15 (p_t), relative. Cases R cannot test (no non-zero difference,
+    fewer than two pairs, constant differences) are answered here without
+    pingouin (see Returns).
 
     The differences are compared exactly, as R does by default: averages such as
     7/3 − 4/3 may differ from 1 in the last bit and then count as different
@@ -2069,13 +2172,12 @@ def compare_paired(
         n = len(d)
         mean_difference = float(d.mean()) if n else math.nan
         low = high = p_t = math.nan
-        if n > 1:
-            se = float(d.std(ddof=1)) / math.sqrt(n)
-            if se > 0:
-                half = float(_sps.t.ppf(0.975, n - 1)) * se
-                low, high = mean_difference - half, mean_difference + half
-                p_t = float(2 * _sps.t.sf(abs(mean_difference / se), n - 1))
-        v_stat, p_wilcoxon, r_rb = _wilcoxon_signed_rank(d)
+        if n > 1 and float(d.std(ddof=1)) > 0:
+            with _pingouin() as pg:
+                t_test = pg.ttest(a[both], b[both], paired=True, confidence=0.95).iloc[0]
+            low, high = (float(limit) for limit in t_test["CI95"])
+            p_t = float(t_test["p_val"])
+        v_stat, p_wilcoxon, r_rb = _wilcoxon_signed_rank(a[both], b[both])
         rows.append(
             {
                 "item": item,
@@ -2091,7 +2193,7 @@ def compare_paired(
         )
     columns = ["item", "n_pairs", "mean_difference", "ci_low", "ci_high", "p_t", "V"]
     result = pd.DataFrame(rows, columns=[*columns, "p_wilcoxon", "rank_biserial"])
-    result["p_adj"] = _adjust(result["p_wilcoxon"], correction)
+    result["p_adj"] = p_adjust(result["p_wilcoxon"], correction)
     return result
 
 
