@@ -11,7 +11,7 @@ single peer's value can be read off.
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -142,6 +142,7 @@ def peer_position(
     min_n: int = 5,
     min_peers: int = DEFAULT_MIN_PEERS,
     key: str = "ags",
+    peers: Collection[tuple[str, str]] | None = None,
 ) -> pd.DataFrame:
     """One municipality's values against the anonymous distribution of the others.
 
@@ -150,7 +151,12 @@ def peer_position(
     ``ci_high``), e.g. from :func:`municipal_shares`. For every item the
     peers are the *other* municipalities with ``count >= min_n``; their
     median and quartiles (linear interpolation, R's type 7) are returned when
-    there are at least ``min_peers`` of them. The municipality's own value is
+    there are at least ``min_peers`` of them. ``peers``, if given, restricts
+    them to these ``(key, item)`` pairs — the values published anyway (e.g.
+    :attr:`welcome_eval.disclosure_plan.SuppressionPlan.published`), so that
+    the quartiles, shown in every report with one municipality left out each
+    time, are functions of published values and reveal nothing hidden. The
+    municipality's own value is
     returned as it is — pass the result through
     :func:`welcome_eval.privacy.protect` with ``counts="n"`` so it is hidden
     when fewer than ``min_n`` answered.
@@ -177,11 +183,13 @@ def peer_position(
     rows = []
     for item, group in values.groupby("item", sort=False):
         own = group[group[key].astype(str) == ags]
-        peers = group[(group[key].astype(str) != ags) & (group[count] >= min_n)][value]
-        peers = peers.dropna()
-        enough = len(peers) >= min_peers
+        keep = (group[key].astype(str) != ags) & (group[count] >= min_n)
+        if peers is not None:
+            keep &= np.array([(str(k), str(item)) in peers for k in group[key]], dtype=bool)
+        others = group[keep][value].dropna()
+        enough = len(others) >= min_peers
         q1, median, q3 = (
-            np.quantile(peers.to_numpy(float), [0.25, 0.5, 0.75]) if enough else (np.nan,) * 3
+            np.quantile(others.to_numpy(float), [0.25, 0.5, 0.75]) if enough else (np.nan,) * 3
         )
         n = int(own[count].iloc[0]) if len(own) else 0
         own_value = float(own[value].iloc[0]) if len(own) else np.nan
@@ -196,7 +204,7 @@ def peer_position(
                 "ci_high": float(own["ci_high"].iloc[0])
                 if len(own) and "ci_high" in own
                 else np.nan,
-                "peers": len(peers),
+                "peers": len(others),
                 "q1": q1,
                 "median": median,
                 "q3": q3,

@@ -94,8 +94,10 @@ __all__ = [
     "ForbiddenCrossTabulation",
     "SuppressedTable",
     "audit",
+    "audit_published",
     "check_forbidden",
     "consistent_across",
+    "counts_from_rounded",
     "feasibility_intervals",
     "footnote_de",
     "suppress",
@@ -901,3 +903,258 @@ def consistent_across(
     raise DisclosureError(
         f"the hidden cells did not settle within {max_rounds} rounds; raise max_rounds"
     )
+
+
+# ---------------------------------------------------------------------------
+# the whole published set: one system of linear constraints in counts
+
+
+def _solve_bound(
+    c: np.ndarray,
+    a: np.ndarray,
+    lower: np.ndarray,
+    upper: np.ndarray,
+    var_lower: np.ndarray,
+    var_upper: np.ndarray,
+) -> float:
+    """Minimum of ``c·z`` over integer ``z`` with ``lower ≤ A z ≤ upper`` and box bounds."""
+    from scipy.optimize import Bounds, LinearConstraint, milp
+
+    res = milp(
+        c,
+        constraints=LinearConstraint(a, lower, upper) if len(a) else None,
+        integrality=np.ones(len(c)),
+        bounds=Bounds(var_lower, var_upper),
+    )
+    if res.status == 2:
+        raise ValueError(
+            "the published values contradict each other (no table of non-negative counts "
+            "fits them); check that aggregates are the sums of their cells"
+        )
+    if res.status == 3 or res.x is None:  # unbounded (only when n is unknown)
+        return -np.inf
+    if res.status != 0:
+        raise RuntimeError(f"integer programme failed: {res.message}")
+    return float(res.fun)
+
+
+def audit_published(
+    cells: pd.DataFrame,
+    published: pd.DataFrame,
+    *,
+    min_n: int = 5,
+    protection: float = 2,
+    known_n: bool = True,
+) -> pd.DataFrame:
+    r"""The attacker's bounds for every hidden cell of a whole published set.
+
+    Every value a build publishes anywhere — a municipality's own result in
+    its report, a district or region total in every report of that district,
+    a figure drawn from the same counts — is one linear equation in the
+    underlying counts. This audit puts all of them into one system and asks,
+    for every cell that is *not* published on its own, how far its counts
+    can still move.
+
+    ``cells`` has one row per finest cell (e.g. municipality × item × wave):
+    ``system`` (cells of different systems never share an equation, e.g.
+    ``"2023/willkommen"``), ``cell`` (its id within the system) and ``n``
+    (its true number of answers). ``published`` has one row per published
+    value: ``system``, ``members`` (tuple of the cell ids it sums over — one
+    id for a cell published on its own), ``n`` (the published number of
+    answers, ``NaN`` if not shown) and ``x`` (the published number of "yes"
+    answers, ``NaN`` if not shown). A published share rounded to whole
+    percent together with its rounded Wilson interval pins ``x`` for the
+    sample sizes of these reports, so a shown share counts as a published
+    ``x`` (see :func:`counts_from_rounded`); the same value published in
+    several reports may appear once or many times.
+
+    For every hidden cell :math:`c` the integer programme
+
+    .. math::
+
+        \min / \max \; x_c \text{ and } n_c - x_c \quad\text{s.t.}\quad
+        \sum_{c \in S} x_c = X_S,\; \sum_{c \in S} n_c = N_S \;(\text{all published } S),
+        \; 0 \le x_c \le n_c
+
+    is solved with HiGHS (:func:`scipy.optimize.milp`). With ``known_n``
+    (default) the attacker is assumed to know every cell's ``n`` exactly —
+    the worst case, e.g. from published numbers of answers — so only the
+    "yes" counts are unknown.
+
+    Returns one row per hidden cell: ``system``, ``cell``, ``n``, the
+    intervals ``x_lower``/``x_upper`` ("yes" answers), ``no_lower``/``no_upper``
+    (other answers) and ``n_lower``/``n_upper``, ``small`` (``n < min_n``),
+    ``pinned`` (the "yes" or the other count is determined exactly) and
+    ``protected`` (both intervals at least ``min(protection, n)`` wide).
+
+    Examples
+    --------
+    A district total next to all but one of its municipalities gives the
+    last one away; a second hidden municipality protects it:
+
+    >>> cells = pd.DataFrame({"system": "s", "cell": ["A", "B", "C"], "n": [3, 20, 30]})
+    >>> pub = pd.DataFrame({"system": "s", "members": [("A", "B", "C"), ("B",), ("C",)],
+    ...                     "n": [53, 20, 30], "x": [30, 12, 16]})
+    >>> audit_published(cells, pub)[["cell", "x_lower", "x_upper", "pinned"]]
+      cell  x_lower  x_upper  pinned
+    0    A      2.0      2.0    True
+    >>> r = audit_published(cells, pub.iloc[[0, 2]])
+    >>> r[["cell", "x_lower", "x_upper", "pinned", "protected"]]
+      cell  x_lower  x_upper  pinned  protected
+    0    A      0.0      3.0   False       True
+    1    B     11.0     14.0   False       True
+    """
+    _check_min_n(min_n, protection)
+    for frame, needed in ((cells, ("system", "cell", "n")), (published, ("system", "members"))):
+        missing = [c for c in needed if c not in frame.columns]
+        if missing:
+            raise KeyError(f"column(s) {missing} missing; columns: {list(frame.columns)}")
+    columns = [
+        "system", "cell", "n", "x_lower", "x_upper", "no_lower", "no_upper",
+        "n_lower", "n_upper", "small", "pinned", "protected",
+    ]  # fmt: skip
+    rows: list[dict[str, Any]] = []
+    for system, group in cells.groupby("system", sort=True):
+        ids = list(group["cell"])
+        if len(set(ids)) != len(ids):
+            raise ValueError(f"system {system!r} lists a cell twice")
+        index = {cell: pos for pos, cell in enumerate(ids)}
+        n_true = group["n"].to_numpy(float)
+        k = len(ids)
+        equations: dict[tuple[tuple[int, ...], str], float] = {}
+        alone: set[int] = set()
+        for members, n, x in _published_rows(published, system):
+            try:
+                positions = tuple(sorted({index[m] for m in members}))
+            except KeyError as exc:
+                raise ValueError(f"published value of {system!r} names unknown cell {exc}") from exc
+            for what, value in (("x", x), ("n", n)):
+                if value is None or pd.isna(value):
+                    continue
+                key = (positions, what)
+                if key in equations and not math.isclose(equations[key], float(value)):
+                    raise ValueError(
+                        f"{system!r}: the same sum over {[ids[p] for p in positions]} is "
+                        f"published as {equations[key]:g} and {float(value):g}"
+                    )
+                equations[key] = float(value)
+            if len(positions) == 1 and x is not None and not pd.isna(x):
+                alone.add(positions[0])
+        hidden = [pos for pos in range(k) if pos not in alone]
+        if not hidden:
+            continue
+        # variables: x_0..x_{k-1}, n_0..n_{k-1}
+        a_rows: list[np.ndarray] = []
+        lo: list[float] = []
+        hi: list[float] = []
+        for (positions, what), value in sorted(equations.items()):
+            row = np.zeros(2 * k)
+            offset = 0 if what == "x" else k
+            row[[offset + p for p in positions]] = 1.0
+            a_rows.append(row)
+            lo.append(value)
+            hi.append(value)
+        for pos in range(k):  # x_c - n_c <= 0
+            row = np.zeros(2 * k)
+            row[pos], row[k + pos] = 1.0, -1.0
+            a_rows.append(row)
+            lo.append(-np.inf)
+            hi.append(0.0)
+        a = np.array(a_rows)
+        var_lower = np.zeros(2 * k)
+        var_upper = np.full(2 * k, np.inf)
+        if known_n:
+            var_lower[k:] = var_upper[k:] = n_true
+        linked = {
+            p for (positions, _), _v in equations.items() if len(positions) > 1 for p in positions
+        }
+        for pos in hidden:
+            bounds: dict[str, tuple[float, float]] = {}
+            if pos not in linked and pos not in alone:
+                n_hi = n_true[pos] if known_n else _n_alone(equations, pos)
+                n_lo = n_true[pos] if known_n else (n_hi if np.isfinite(n_hi) else 0.0)
+                bounds = {"x": (0.0, n_hi), "no": (0.0, n_hi), "n": (n_lo, n_hi)}
+            else:
+                for name, weights in (
+                    ("x", {pos: 1.0}),
+                    ("no", {k + pos: 1.0, pos: -1.0}),
+                    ("n", {k + pos: 1.0}),
+                ):
+                    if name == "n" and known_n:
+                        bounds[name] = (n_true[pos], n_true[pos])
+                        continue
+                    c = np.zeros(2 * k)
+                    for var, weight in weights.items():
+                        c[var] = weight
+                    low = _solve_bound(c, a, np.array(lo), np.array(hi), var_lower, var_upper)
+                    high = -_solve_bound(-c, a, np.array(lo), np.array(hi), var_lower, var_upper)
+                    bounds[name] = (max(low, 0.0), high)
+            need = min(protection, n_true[pos])
+            x_width = bounds["x"][1] - bounds["x"][0]
+            no_width = bounds["no"][1] - bounds["no"][0]
+            rows.append(
+                {
+                    "system": system,
+                    "cell": ids[pos],
+                    "n": n_true[pos],
+                    "x_lower": bounds["x"][0],
+                    "x_upper": bounds["x"][1],
+                    "no_lower": bounds["no"][0],
+                    "no_upper": bounds["no"][1],
+                    "n_lower": bounds["n"][0],
+                    "n_upper": bounds["n"][1],
+                    "small": bool(n_true[pos] < min_n),
+                    "pinned": bool(n_true[pos] > 0 and min(x_width, no_width) < 0.5),
+                    "protected": bool(min(x_width, no_width) >= need - _TOL),
+                }
+            )
+    return pd.DataFrame(rows, columns=columns)
+
+
+def _published_rows(published: pd.DataFrame, system: Any) -> list[tuple[tuple, Any, Any]]:
+    part = published[published["system"] == system]
+    n = part["n"] if "n" in part else pd.Series(np.nan, index=part.index)
+    x = part["x"] if "x" in part else pd.Series(np.nan, index=part.index)
+    return [
+        (tuple(m) if isinstance(m, list | tuple | set | frozenset) else (m,), nn, xx)
+        for m, nn, xx in zip(part["members"], n, x, strict=True)
+    ]
+
+
+def _n_alone(equations: Mapping[tuple[tuple[int, ...], str], float], pos: int) -> float:
+    return equations.get(((pos,), "n"), np.inf)
+
+
+def counts_from_rounded(
+    n: int, share: float, low: float | None = None, high: float | None = None, *, digits: int = 0
+) -> list[int]:
+    """The "yes" counts consistent with a published share and Wilson interval.
+
+    ``share``, ``low`` and ``high`` are the values as a report shows them, in
+    percent rounded to ``digits`` decimals (e.g. 47, 38, 58). Returns every
+    ``x`` in ``0..n`` whose share and 95 % Wilson interval round to the
+    published numbers — a single value means the published cell gives its
+    count away. For *n* up to about 100 the share alone pins ``x``; for
+    larger *n* the interval bounds usually do.
+
+    Examples
+    --------
+    >>> counts_from_rounded(245, 71, 65, 77)
+    [175]
+    >>> counts_from_rounded(5, 40, 12, 77)
+    [2]
+    """
+    from welcome_eval.stats import proportion_ci
+
+    def same(value: float, shown: float | None) -> bool:
+        # as german_format.percent rounds: Python's correctly rounded fixed-point format
+        return shown is None or f"{value * 100:.{digits}f}" == f"{float(shown):.{digits}f}"
+
+    found = []
+    for x in range(int(n) + 1):
+        if not same(x / n, share):
+            continue
+        ci_low, ci_high = proportion_ci(x, int(n))
+        if same(ci_low, low) and same(ci_high, high):
+            found.append(x)
+    return found

@@ -49,7 +49,7 @@ def peer_comparison(
 
     Takes the table from :func:`welcome_eval.benchmark.peer_position` after
     disclosure control (hidden own values are ``NaN`` and get no dot; the row
-    says "zu wenige Antworten"). Returns the Axes.
+    says "nicht ausgewiesen", without saying why). Returns the Axes.
     """
     _check_columns(table, [label, value, low, high, q1, median, q3], "table")
     rows = table.reset_index(drop=True)
@@ -73,7 +73,7 @@ def peer_comparison(
                 zorder=3,
             )
         else:
-            ax.text(0.01, y, "zu wenige Antworten", va="center", fontsize=9, color="#555555")
+            ax.text(0.01, y, "nicht ausgewiesen", va="center", fontsize=9, color="#555555")
     ax.set_yticks(positions, [textwrap.fill(str(t), 30) for t in rows[label]])
     ax.set_xlim(0, 1 if as_percent else None)
     ax.xaxis.set_major_formatter(GermanFormatter(as_percent=as_percent))
