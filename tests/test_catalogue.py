@@ -233,3 +233,144 @@ def test_page_filters_in_a_browser_offline_without_errors(entries, tmp_path):
         browser.close()
     assert problems == []
     assert {url.split(":", 1)[0] for url in requests} == {"file"}
+
+
+# --- no markup, no way out, no person (issue 12) --------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "href",
+    [
+        "/\\host/x",
+        "\\\\host\\x",
+        "//host/x",
+        "\\/host/x",
+        "https:/\\host/x",
+        "java\tscript:alert(1)",
+        "JAVASCRIPT:alert(1)",
+        "javascript%3Aalert(1)",
+        "data:text/html,<script>alert(1)</script>",
+        "file:///etc/passwd",
+        "http://example.org/",
+        "/etc/passwd",
+        "%2F%2Fhost/x",
+        "../../outside.html",
+        "material\\plan.pdf",
+    ],
+)
+def test_links_leaving_the_reports_are_refused(folder, href):
+    path = folder / "neubuerger-app-luedenscheid.yaml"
+    edit(path, links=[{"title": "Material", "href": href}])
+    with pytest.raises(CatalogueError) as caught:
+        read_catalogue(folder)
+    message = str(caught.value)
+    assert f"{path}: field 'links'" in message and "(rule link_href)" in message
+
+
+def test_links_into_the_reports_and_https_are_kept(folder):
+    links = [
+        {"title": "Website", "href": "https://www.luedenscheid.de/neubuerger"},
+        {"title": "Übersicht", "href": "../index.html"},
+        {"title": "Plan", "href": "material/plan.pdf"},
+        {"title": "Eintrag", "href": "#willkommensvideo-brilon"},
+    ]
+    edit(folder / "neubuerger-app-luedenscheid.yaml", links=links)
+    entries = read_catalogue(folder)
+    assert entries.set_index("id").loc["neubuerger-app-luedenscheid", "links"] == links
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("contact_role", "Frau Pfannenstiel"),
+        ("contact_role", "Stadtmarketing, Gertrud Pfannenstiel"),
+        ("contact_role", "Gertrud Pfannenstiel"),
+        ("contact_role", "Herr Dr. Obermüller-Wiese, Wirtschaftsförderung"),
+        ("contact_role", "Wirtschaftsförderung, Tel. 02351 551-234"),
+        ("contact_role", "Wirtschaftsförderung 02351 551234"),
+        ("contact_role", "g.pfannenstiel@luedenscheid.de"),
+        ("contact_role", "info@example.com"),
+        ("contact_role", "Stadtmarketing, max(at)luedenscheid.de"),
+        ("contact_role", "Familie Schneider"),
+        ("reach", "Rund 200 Gäste; Anmeldung bei Herrn Zwackelmann"),
+        ("reach", "Rund 200 Gäste, Rückfragen unter 0171 2345678"),
+        ("reach", "Rund 200 Gäste, Rückfragen an m.mueller@gmx.de"),
+        ("reach", "Rund 200 Gäste, Kontakt: info@luedenscheid.de"),
+        ("reach", "Rund 200 Gäste, siehe kanarienvogel-profil.de/seite"),
+    ],
+)
+def test_contact_fields_name_an_office_never_a_person(folder, field, value):
+    path = folder / "neubuerger-app-luedenscheid.yaml"
+    edit(path, **{field: value})
+    with pytest.raises(CatalogueError) as caught:
+        read_catalogue(folder)
+    message = str(caught.value)
+    assert f"{path}: field '{field}'" in message and "(rule no_personal_contact)" in message
+    assert message.startswith("1 problem(s)")
+
+
+@pytest.mark.parametrize(
+    "role",
+    [
+        "Wirtschaftsförderung, Stadt Lüdenscheid",
+        "Büro des Bürgermeisters",
+        "Bürgerbüro der Stadtverwaltung",
+        "Stadtmarketing (willkommen@luedenscheid.de)",
+        "info@stadt-luedenscheid.de",
+        "Integrationsbeauftragte im Märkischen Kreis",
+    ],
+)
+def test_offices_and_office_mailboxes_are_accepted(folder, role):
+    edit(folder / "neubuerger-app-luedenscheid.yaml", contact_role=role)
+    entries = read_catalogue(folder)
+    assert entries.set_index("id").loc["neubuerger-app-luedenscheid", "contact_role"] == role
+
+
+def test_page_shows_planted_markup_as_text_under_a_strict_policy(folder):
+    import base64
+    import hashlib
+    from html.parser import HTMLParser
+
+    payload = "<img src=x onerror=alert(1)> <details open ontoggle=alert(2)> [x](javascript:x)"
+    edit(
+        folder / "neubuerger-app-luedenscheid.yaml",
+        title=f"App {payload}",
+        contact_role=f"Stadtmarketing {payload}".replace("[x](javascript:x)", ""),
+        links=[{"title": f"Material {payload}", "href": "../index.html"}],
+    )
+    with pytest.raises(CatalogueError, match="no_personal_contact"):
+        read_catalogue(folder)  # markup is no office either
+    edit(folder / "neubuerger-app-luedenscheid.yaml", contact_role="Stadtmarketing")
+    html = page(read_catalogue(folder))
+
+    class Tags(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__()
+            self.tags: list[tuple[str, dict]] = []
+            self.script = ""
+            self._script = False
+
+        def handle_starttag(self, tag, attrs):
+            self.tags.append((tag, dict(attrs)))
+            self._script = tag == "script"
+
+        def handle_endtag(self, tag):
+            self._script = False
+
+        def handle_data(self, data):
+            if self._script:
+                self.script += data
+
+    parsed = Tags()
+    parsed.feed(html)
+    assert not [(t, a) for t, a in parsed.tags if any(n.startswith("on") for n in a)]
+    assert not [a for t, a in parsed.tags if t == "img" or (t == "details" and "open" in a)]
+    assert "App &lt;img src=x onerror=alert(1)&gt;" in html
+    policy = [
+        a["content"] for t, a in parsed.tags if a.get("http-equiv") == "Content-Security-Policy"
+    ]
+    assert len(policy) == 1
+    digest = base64.b64encode(hashlib.sha256(parsed.script.encode()).digest()).decode()
+    assert f"script-src 'sha256-{digest}';" in policy[0]
+    assert "default-src 'none'" in policy[0] and "form-action 'none'" in policy[0]
+    assert "onsubmit" not in html and "unsafe" not in policy[0].split("script-src")[1]

@@ -11,6 +11,7 @@ anchor so other reports can link to ``beispiele/index.html#<id>``).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections.abc import Iterable
 from pathlib import Path
@@ -173,9 +174,9 @@ def _check_entry(
     municipality = keys.get(str(ags), ("",))[0] if ags is not None else ""
     for field in ("contact_role", "reach"):
         value = raw.get(field)
-        if isinstance(value, str):
-            for message in _contact_problems(field, value, municipality):
-                problem(field, "no_personal_contact", message)
+        found = _contact_problems(field, value, municipality) if isinstance(value, str) else []
+        if found:
+            problem(field, "no_personal_contact", "; ".join(found))
     return problems
 
 
@@ -295,12 +296,22 @@ def _functional_mailbox(local: str, domain: str, municipality: str) -> bool:
     )
 
 
+@functools.cache
 def _place_words() -> frozenset[str]:
     places = municipalities()
     words = set()
     for name in [*places["name"], *DISTRICTS]:
         words.update(w.lower() for w in re.split(r"[\s/()-]+", str(name)) if w)
     return frozenset(words)
+
+
+def _is_place(word: str) -> bool:
+    """A municipality's or district's name, also inflected ("Märkischen Kreis")."""
+    places = _place_words()
+    return word in places or any(
+        len(place) >= 5 and word[: len(place) - 1] == place[:-1] and len(word) <= len(place) + 2
+        for place in places
+    )
 
 
 def _contact_problems(field: str, value: str, municipality: str) -> list[str]:
@@ -331,13 +342,12 @@ def _contact_problems(field: str, value: str, municipality: str) -> list[str]:
         for found in _WEB.finditer(rest):
             problems.append(f"{found.group(0)!r} is a web address; reach says how many people")
     if field == "contact_role" and not problems:
-        places = _place_words()
         strange = [
             word
             for word in re.split(r"[\s,;:()]+", rest)
             if word
             and word.lower().strip(".") not in _SMALL_WORDS
-            and word.lower().strip(".") not in places
+            and not _is_place(word.lower().strip("."))
             and not any(stem in word.lower() for stem in _ROLE_STEMS)
         ]
         if strange:
