@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import os
+import shutil
 import sys
 from pathlib import Path
 
@@ -10,9 +12,21 @@ EXIT_OK = 0
 EXIT_QUARANTINED = 1
 EXIT_UNREADABLE = 2
 EXIT_INTERNAL = 3
+#: Another welcome-eval run is writing the same output folder (try again later).
+EXIT_BUSY = 4
+
+_UNCHANGED = "Die zuletzt veröffentlichten Berichte bleiben unverändert."
+
+
+def _one_line(exc: BaseException) -> str:
+    """An exception's message without terminal colour codes."""
+    from welcome_eval.reports import _plain
+
+    return _plain(str(exc))
 
 
 def _build(args: argparse.Namespace) -> int:
+    from welcome_eval.outdir import OutputBusy, OutputError
     from welcome_eval.reports import BuildError, build
 
     try:
@@ -25,14 +39,38 @@ def _build(args: argparse.Namespace) -> int:
             only=args.only,
             force=args.force,
         )
+    except OutputBusy as exc:
+        print(f"Fehler / error: {_one_line(exc)}", file=sys.stderr)
+        return EXIT_BUSY
+    except OutputError as exc:
+        print(f"Fehler / error: {_one_line(exc)}", file=sys.stderr)
+        return EXIT_UNREADABLE
     except BuildError as exc:
-        print(f"Fehler / error: {exc}", file=sys.stderr)
-        print("Die zuletzt veröffentlichten Berichte bleiben unverändert.", file=sys.stderr)
+        print(f"Fehler / error: {_one_line(exc)}", file=sys.stderr)
+        print(_UNCHANGED, file=sys.stderr)
         return EXIT_UNREADABLE
     except Exception as exc:  # an unexpected failure still gets one readable line
-        print(f"Interner Fehler / internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
-        print("Die zuletzt veröffentlichten Berichte bleiben unverändert.", file=sys.stderr)
+        print(
+            f"Interner Fehler / internal error: {type(exc).__name__}: {_one_line(exc)}",
+            file=sys.stderr,
+        )
+        print(_UNCHANGED, file=sys.stderr)
         return EXIT_INTERNAL
+    if result.restored:
+        print(
+            "Hinweis: ein abgebrochener Build hatte die veröffentlichten Berichte beiseite "
+            "gelegt; sie wurden wiederhergestellt. / note: restored the published reports "
+            "left aside by a killed build.",
+            file=sys.stderr,
+        )
+    if result.completed:
+        print(
+            f"Hinweis: {len(result.completed)} Berichte fehlten in der veröffentlichten Fassung "
+            "und wurden mitgebaut (--only veröffentlicht nie eine unvollständige Fassung). / "
+            f"note: {len(result.completed)} reports missing from the published set were "
+            "built as well.",
+            file=sys.stderr,
+        )
     built = len(result.reports) - len(result.reused)
     print(
         f"{len(result.reports)} Berichte in {result.seconds:.1f} s: {built} ausgeführt, "
@@ -43,12 +81,78 @@ def _build(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+#: What ``validate --out`` writes (and what an earlier version left in a folder without marker).
+VALIDATE_FILES = frozenset(
+    {
+        "data.parquet",
+        "missing_codes.parquet",
+        "quarantine.parquet",
+        "validation.parquet",
+        "validation.csv",
+    }
+)
+
+
+def _validate_output(folder: Path) -> bool:
+    """A folder holding only what an earlier ``validate --out`` wrote."""
+    from welcome_eval.outdir import OS_FILES, files_in
+
+    files = [f for f in files_in(folder) if f not in OS_FILES]
+    return bool(files) and set(files) <= VALIDATE_FILES
+
+
+def _write_wave(wave: object, out: Path) -> Path:
+    """Write the tidy wave into ``out`` without touching anything welcome-eval did
+    not write there: the files are written into a temporary folder inside ``out``
+    and moved into place one by one; files an earlier run wrote and this one does
+    not are removed; the marker lists what is there."""
+    import tempfile
+
+    from welcome_eval import outdir
+
+    target = outdir.check_target(out)
+    with outdir.locked(target):
+        ours, foreign = outdir.claim(target, legacy=_validate_output)
+        target.mkdir(parents=True, exist_ok=True)
+        for leftover in target.glob(outdir.TEMP_PREFIX + "*"):
+            shutil.rmtree(leftover, ignore_errors=True)  # left by a killed run
+        with tempfile.TemporaryDirectory(prefix=outdir.TEMP_PREFIX, dir=target) as temp:
+            produced = Path(wave.write(Path(temp) / "wave"))  # type: ignore[attr-defined]
+            names = outdir.files_in(produced)
+            clash = sorted(set(names) & set(foreign))
+            if clash:
+                raise outdir.OutputError(
+                    f"{target} enthält schon {', '.join(clash)}, nicht von welcome-eval "
+                    f"geschrieben; nichts wurde überschrieben. / {target} already holds "
+                    f"{', '.join(clash)}, not written by welcome-eval; nothing was overwritten."
+                )
+            # The marker claims the files before they arrive, so a killed run leaves none
+            # that a later run would take for foreign.
+            outdir.write_marker(target, ours | set(names), command="validate --out")
+            for name in names:
+                (target / name).parent.mkdir(parents=True, exist_ok=True)
+                os.replace(produced / name, target / name)
+        for stale in sorted(ours - set(names)):
+            path = target / stale
+            if path.is_file() or path.is_symlink():
+                path.unlink()
+        outdir.write_marker(target, names, command="validate --out")
+    return target
+
+
 def _validate(args: argparse.Namespace) -> int:
     import pandas as pd
 
+    from welcome_eval.outdir import OutputBusy, OutputError, check_target, claim
     from welcome_eval.validation import RULES_DE
     from welcome_eval.wave import read_wave
 
+    if args.out:  # refuse an unsafe --out before reading anything
+        try:
+            claim(check_target(args.out), legacy=_validate_output)
+        except OutputError as exc:
+            print(f"Fehler / error: {_one_line(exc)}", file=sys.stderr)
+            return EXIT_UNREADABLE
     try:
         wave = read_wave(Path(args.path))
     except Exception as exc:  # every unreadable input ends here with exit code 2
@@ -72,7 +176,14 @@ def _validate(args: argparse.Namespace) -> int:
                 f"[{issue.severity}] {issue.rule} – {rule}: {issue.message}"
             )
     if args.out:
-        target = wave.write(args.out)
+        try:
+            target = _write_wave(wave, args.out)
+        except OutputBusy as exc:
+            print(f"Fehler / error: {_one_line(exc)}", file=sys.stderr)
+            return EXIT_BUSY
+        except OutputError as exc:
+            print(f"Fehler / error: {_one_line(exc)}", file=sys.stderr)
+            return EXIT_UNREADABLE
         print(f"\nBereinigte Welle und Prüftabelle / tidy wave and validation table: {target}")
     return EXIT_QUARANTINED if counts["quarantined"] else EXIT_OK
 
@@ -100,7 +211,13 @@ def main(argv: list[str] | None = None) -> int:
         default=None,
         help="data directory (default: $WELCOME_EVAL_DATA or the demo data)",
     )
-    build.add_argument("--out", type=Path, default=Path("reports"), help="output directory")
+    build.add_argument(
+        "--out",
+        type=Path,
+        default=Path("reports"),
+        help="output directory: new, empty, or written by welcome-eval (marker "
+        ".welcome-eval-output); never the working directory, home or the project",
+    )
     build.add_argument("--quiet", action="store_true", help="no progress bar")
     build.add_argument(
         "--jobs", type=int, default=None, help="reports built at once (default: CPU cores)"
@@ -136,7 +253,8 @@ def main(argv: list[str] | None = None) -> int:
         "--out",
         type=Path,
         default=None,
-        help="write the tidy wave (Parquet) and the validation table here",
+        help="write the tidy wave (Parquet) and the validation table here (a new folder, "
+        "or one welcome-eval wrote: other files there are left alone)",
     )
     validate.set_defaults(run=_validate)
 

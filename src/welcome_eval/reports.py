@@ -6,6 +6,9 @@ executes the survey's report notebook with the wave as parameter, renders a
 self-contained HTML page without code, and writes an index. Everything is
 built in a fresh directory that replaces the published one only when all
 reports succeeded, so a failed build leaves the last good reports in place.
+The replacement is one atomic swap where the system allows it, and a build
+killed at any instant is repaired by the next (:func:`_recover`); the output
+folder is checked, marked and locked by :mod:`welcome_eval.outdir`.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import hashlib
 import html
 import json
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -33,7 +37,7 @@ import jinja2
 import nbformat
 from tqdm.auto import tqdm
 
-from welcome_eval import __version__, markup
+from welcome_eval import __version__, markup, outdir
 from welcome_eval.codebook import Codebook
 from welcome_eval.config import data_dir as default_data_dir
 from welcome_eval.config import notebooks_dir, surveys_dir
@@ -59,6 +63,34 @@ DEFAULT_MIN_N = 5
 
 class BuildError(RuntimeError):
     """A report could not be built; the message says which wave and why."""
+
+
+class ReportFailed(BuildError):
+    """A cell of a report notebook raised: the exception's type and message,
+    without the traceback (kept in :attr:`traceback` and written to the build
+    log with the executed notebook)."""
+
+    def __init__(self, ename: str, evalue: str, traceback: str, notebook: Any) -> None:
+        self.ename = ename
+        self.evalue = _plain(evalue)
+        self.traceback = _plain(traceback)
+        self.notebook = notebook
+        super().__init__(f"{self.ename}: {self.evalue}")
+
+
+_ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]")
+
+
+def _plain(text: str) -> str:
+    """``text`` without terminal colour codes."""
+    return _ANSI.sub("", str(text))
+
+
+def _short(text: str, limit: int = 400) -> str:
+    """The first lines of an exception message, at most ``limit`` characters."""
+    lines = [line.rstrip() for line in _plain(text).strip().splitlines() if line.strip()]
+    short = " / ".join(lines[:3])
+    return short if len(short) <= limit else short[: limit - 1] + "…"
 
 
 @dataclass
@@ -94,6 +126,10 @@ class BuildResult:
     timings: dict[str, float] = field(default_factory=dict)
     #: Reports copied from the published build because nothing they depend on changed.
     reused: list[Path] = field(default_factory=list)
+    #: Reports outside ``only`` built as well because the published build lacked them.
+    completed: list[Path] = field(default_factory=list)
+    #: The published reports had been left aside by a killed build and were restored.
+    restored: bool = False
 
 
 def build_date() -> dt.date:
@@ -257,7 +293,7 @@ def _run_cells(notebook: nbformat.NotebookNode, client: Any, path: Path, paramet
     try:
         client.execute()
     except CellExecutionError as exc:
-        raise BuildError(f"{path.name} failed with parameters {parameters}:\n{exc}") from exc
+        raise ReportFailed(exc.ename, exc.evalue, exc.traceback, notebook) from None
     # A reused kernel keeps counting; number the cells as a fresh kernel would.
     count = 0
     for cell in notebook.cells:
@@ -308,6 +344,37 @@ _welcome_eval_reset()
 """
 
 
+#: Prefix of a kernel's socket folder in the temporary directory (then the build's pid).
+KERNEL_DIR_PREFIX = "welcome-eval-kernel-"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process
+        return True
+    return True
+
+
+def sweep_kernel_dirs(temp: Path | None = None) -> list[Path]:
+    """Remove kernel socket folders left in the temporary directory by builds
+    that were killed (their process no longer exists); return them."""
+    removed = []
+    for folder in Path(temp or tempfile.gettempdir()).glob(KERNEL_DIR_PREFIX + "*"):
+        pid = folder.name[len(KERNEL_DIR_PREFIX) :].split("-", 1)[0]
+        if not folder.is_dir() or folder.is_symlink():
+            continue
+        if pid.isdigit() and _alive(int(pid)):
+            continue
+        if not pid.isdigit() and any(folder.iterdir()):
+            continue  # an older version's folder with content: leave it
+        shutil.rmtree(folder, ignore_errors=True)
+        removed.append(folder)
+    return removed
+
+
 class ReportKernel:
     """One long-lived kernel that executes report after report.
 
@@ -322,9 +389,16 @@ class ReportKernel:
     def __init__(self) -> None:
         from jupyter_client.manager import KernelManager
 
-        self._sockets = tempfile.TemporaryDirectory(prefix="welcome-eval-kernel-")
+        sweep_kernel_dirs()
+        # The sockets and the connection file live in one folder named after this
+        # process, so that a killed build's folder can be recognised and removed.
+        self._sockets = tempfile.TemporaryDirectory(prefix=f"{KERNEL_DIR_PREFIX}{os.getpid()}-")
+        folder = Path(self._sockets.name)
         self.km = KernelManager(
-            kernel_name="python3", transport="ipc", ip=str(Path(self._sockets.name) / "kernel")
+            kernel_name="python3",
+            transport="ipc",
+            ip=str(folder / "kernel"),
+            connection_file=str(folder / "connection.json"),
         )
         # No input history: it would write every report's code to an SQLite file.
         self.km.start_kernel(extra_arguments=["--HistoryManager.enabled=False"])
@@ -511,16 +585,86 @@ def _render_index(jobs: list[ReportJob], *, research: bool = False, catalogue: b
     )
 
 
-def _build_one(job: ReportJob, staging: Path, kernel: ReportKernel) -> None:
+def _relative_to_data(value: Any, data_dir: Path) -> Any:
+    """A parameter as the researcher edition shows it: paths relative to the data
+    directory (``.``), any other absolute path as its file name."""
+    if isinstance(value, list):
+        return [_relative_to_data(v, data_dir) for v in value]
+    if isinstance(value, str) and os.path.isabs(value):
+        path = Path(value)
+        if path == data_dir:
+            return "."
+        if data_dir in path.parents:
+            return path.relative_to(data_dir).as_posix()
+        return path.name
+    return value
+
+
+def _without_absolute_paths(notebook: nbformat.NotebookNode, parameters: dict[str, Any]) -> None:
+    """Rewrite the injected parameter cell so that the researcher edition shows no
+    absolute paths of the build machine (run from the data directory, the cell
+    shown reads the same files)."""
+    from papermill.translators import translate_parameters
+
+    data_dir = Path(parameters.get("data_dir", "/"))
+    shown = {k: _relative_to_data(v, data_dir) for k, v in parameters.items()}
+    for cell in notebook.cells:
+        if "injected-parameters" in cell.metadata.get("tags", []):
+            cell.source = translate_parameters(
+                "python3", "python", shown, "Parameter (Pfade relativ zum Datenverzeichnis)"
+            )
+    notebook.metadata.get("papermill", {}).pop("parameters", None)
+
+
+#: Beside the output folder: the executed notebook and the full traceback of a failed report.
+FAILED_SUFFIX = ".failed"
+
+
+def _log_failure(job: ReportJob, failure: ReportFailed, logs: Path) -> Path:
+    """Write the failed, executed notebook and the full traceback under ``logs``;
+    return the log file's path."""
+    try:
+        logs.mkdir(parents=True, exist_ok=True)
+        if not outdir.is_ours(logs):
+            raise OSError(f"{logs} is not welcome-eval's")
+        outdir.write_marker(logs, [], command="build (Fehlerprotokolle / failure logs)")
+    except OSError:
+        logs = Path(tempfile.mkdtemp(prefix="welcome-eval-failed-"))
+    log = logs / (job.relative_path.as_posix() + ".log")
+    log.parent.mkdir(parents=True, exist_ok=True)
+    log.write_text(
+        f"Bericht / report: {job.relative_path.as_posix()}\n"
+        f"Notebook: {job.notebook.name}\n"
+        f"Parameter: {json.dumps(job.parameters, ensure_ascii=False, default=str)}\n\n"
+        f"{failure.traceback}\n",
+        encoding="utf-8",
+    )
+    nbformat.write(failure.notebook, str(log.with_suffix(".ipynb")))
+    return log
+
+
+def _build_one(job: ReportJob, staging: Path, kernel: ReportKernel, logs: Path) -> None:
     target = staging / job.relative_path
     target.parent.mkdir(parents=True, exist_ok=True)
-    notebook = kernel.execute(job.notebook, job.parameters, cwd=target.parent)
+    try:
+        notebook = kernel.execute(job.notebook, job.parameters, cwd=target.parent)
+    except ReportFailed as failure:
+        log = _log_failure(job, failure, logs)
+        raise BuildError(
+            f"Bericht {job.relative_path.as_posix()} ({job.notebook.name}) konnte nicht "
+            f"erstellt werden / could not be built: {failure.ename}: {_short(failure.evalue)}\n"
+            f"Vollständige Meldung und ausgeführtes Notebook / full traceback and executed "
+            f"notebook: {log}"
+        ) from None
     depth = len(job.relative_path.parts) - 1
     up = "../" * depth
     for code in (False, True):
         # Rendering changes the notebook (noise stripped): give each edition a copy.
+        edition = copy.deepcopy(notebook)
+        if code:
+            _without_absolute_paths(edition, job.parameters)
         html = render_html(
-            copy.deepcopy(notebook),
+            edition,
             title=job.title,
             demo=job.demo,
             inputs=job.inputs,
@@ -657,26 +801,126 @@ def build(
         the published build; by default such reports are copied over.
     """
     started = time.perf_counter()
-    out_dir = Path(out_dir).resolve()
-    everything = plan(data_dir, min_n=min_n)
+    data_path = Path(data_dir or default_data_dir()).resolve()
+    out_dir = outdir.check_target(out_dir, protect=[data_path])
+    with outdir.locked(out_dir):
+        return _build_locked(
+            data_path,
+            out_dir,
+            progress=progress,
+            jobs=jobs,
+            min_n=min_n,
+            only=only,
+            force=force,
+            started=started,
+        )
+
+
+def _staging(out_dir: Path) -> Path:
+    return out_dir.with_name(out_dir.name + ".building")
+
+
+def _retired(out_dir: Path) -> Path:
+    return out_dir.with_name(out_dir.name + ".previous")
+
+
+def _looks_like_a_build(folder: Path, *, partial: bool = False) -> bool:
+    """A folder written by an earlier version (no marker yet): only pages and the
+    content keys, and (unless ``partial``) an index saying it was made by welcome_eval."""
+    files = outdir.files_in(folder)
+    if not files or not all(
+        f.endswith(".html") or f == CACHE_FILE or Path(f).name in outdir.OS_FILES for f in files
+    ):
+        return False
+    if partial:
+        return True
+    index = folder / "index.html"
+    return index.is_file() and "welcome_eval" in index.read_text(encoding="utf-8", errors="ignore")
+
+
+def _recover(out_dir: Path) -> bool:
+    """Repair what a killed build left beside ``out_dir``; return whether the
+    published reports had to be restored.
+
+    Killed between the two renames of the fallback publish, ``out_dir`` is
+    missing and the complete previous build waits under ``<name>.previous``:
+    it is moved back. A left-over staging folder or previous build is deleted
+    (only if it is welcome-eval's).
+    """
+    retired = _retired(out_dir)
+    restored = False
+    if (
+        not out_dir.exists()
+        and not out_dir.is_symlink()
+        and retired.is_dir()
+        and (outdir.is_ours(retired) or _looks_like_a_build(retired))
+        and any(retired.iterdir())
+    ):
+        os.rename(retired, out_dir)
+        restored = True
+    for leftover in (_staging(out_dir), retired):
+        if leftover.is_dir() and _looks_like_a_build(leftover, partial=True):
+            shutil.rmtree(leftover)  # left by an earlier version
+        else:
+            outdir.remove_own(leftover)
+    return restored
+
+
+def _published(job: ReportJob, out_dir: Path) -> bool:
+    """Both editions of the report are in the published build."""
+    relative = job.relative_path
+    return (out_dir / relative).is_file() and (out_dir / RESEARCH_DIR / relative).is_file()
+
+
+def _build_locked(
+    data_path: Path,
+    out_dir: Path,
+    *,
+    progress: bool,
+    jobs: int | None,
+    min_n: int,
+    only: Sequence[str] | None,
+    force: bool,
+    started: float,
+) -> BuildResult:
+    restored = _recover(out_dir)
+    _, foreign = outdir.claim(out_dir, legacy=_looks_like_a_build)
+    if foreign:
+        raise outdir.OutputError(
+            f"{out_dir} enthält Dateien, die welcome-eval nicht geschrieben hat "
+            f"({', '.join(foreign[:5])}{' …' if len(foreign) > 5 else ''}); ein Build würde sie "
+            f"löschen. Bitte verschieben oder einen anderen Ordner angeben. / {out_dir} holds "
+            "files welcome-eval did not write; a build would delete them: move them or "
+            "choose another --out."
+        )
+    logs = out_dir.with_name(out_dir.name + FAILED_SUFFIX)
+    if logs.is_dir() and outdir.is_ours(logs):
+        shutil.rmtree(logs)  # the logs of the previous failed build
+    everything = plan(data_path, min_n=min_n)
     planned = everything
+    completed: list[ReportJob] = []
     if only is not None:
         patterns = list(only)
-        planned = [
+        matched = [
             job
             for job in everything
             if any(fnmatch.fnmatch(job.relative_path.as_posix(), p) for p in patterns)
         ]
-        if not planned:
+        if not matched:
             raise BuildError(f"No report matches {patterns}")
+        # Never publish a partial set: reports missing from the published build
+        # (none published yet, new waves or municipalities) are built as well.
+        chosen = {id(j) for j in matched}
+        completed = [j for j in everything if id(j) not in chosen and not _published(j, out_dir)]
+        chosen |= {id(j) for j in completed}
+        planned = [j for j in everything if id(j) in chosen]
     workers = max(1, min(jobs or min(4, os.cpu_count() or 1), len(planned) or 1))
-    staging = out_dir.with_name(out_dir.name + ".building")
-    if staging.exists():
-        shutil.rmtree(staging)
+    staging = _staging(out_dir)
+    staging.mkdir(parents=True)
+    outdir.write_marker(staging, [])
     if only is not None and out_dir.is_dir():
-        shutil.copytree(out_dir, staging)  # keep what is not rebuilt
-    else:
-        staging.mkdir(parents=True)
+        # keep what is not rebuilt
+        shutil.copytree(out_dir, staging, symlinks=True, dirs_exist_ok=True)
     kernels: list[ReportKernel] = []
     timings: dict[str, float] = {}
     cache_path = out_dir / CACHE_FILE
@@ -687,7 +931,7 @@ def build(
         except ValueError:
             previous = {}  # a damaged cache only costs a full build
     published = {} if force else previous
-    common = _common_key(Path(data_dir or default_data_dir()).resolve())
+    common = _common_key(data_path)
     keys = {job.relative_path.as_posix(): _job_key(job, common) for job in planned}
     if only is not None:  # the reports not rebuilt keep their keys
         keys = {**previous, **keys}
@@ -719,7 +963,7 @@ def build(
                 except Empty:
                     return
                 began = time.perf_counter()
-                _build_one(job, staging, kernel)
+                _build_one(job, staging, kernel, logs)
                 timings[job.relative_path.as_posix()] = time.perf_counter() - began
                 bar.set_postfix_str(job.relative_path.parent.as_posix(), refresh=False)
                 bar.update()
@@ -745,6 +989,8 @@ def build(
         (staging / RESEARCH_DIR / "index.html").write_text(
             _render_index(everything, research=True, catalogue=catalogue), encoding="utf-8"
         )
+        written = [f for f in outdir.files_in(staging) if not f.startswith(outdir.MARKER)]
+        outdir.write_marker(staging, written)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
@@ -760,16 +1006,28 @@ def build(
         seconds=time.perf_counter() - started,
         timings=dict(sorted(timings.items())),
         reused=[out_dir / job.relative_path for job in reused],
+        completed=[out_dir / job.relative_path for job in completed],
+        restored=restored,
     )
 
 
 def _publish(staging: Path, out_dir: Path) -> None:
-    """Swap the freshly built directory in place of the published one."""
-    retired = out_dir.with_name(out_dir.name + ".previous")
-    if retired.exists():
-        shutil.rmtree(retired)
-    if out_dir.exists():
-        out_dir.rename(retired)
-    staging.rename(out_dir)
-    if retired.exists():
-        shutil.rmtree(retired)
+    """Put the freshly built directory in place of the published one.
+
+    Where the system can swap two directories atomically (Linux, macOS), the
+    name ``out_dir`` never goes missing: the new build and the old one change
+    places in one step, then the old one (now under the staging name) is
+    deleted. Elsewhere the old build is renamed to ``<name>.previous`` and the
+    new one into place; a build killed between the two renames is repaired by
+    :func:`_recover` at the start of the next build.
+    """
+    if not out_dir.exists():
+        os.rename(staging, out_dir)
+        return
+    if outdir.exchange(staging, out_dir):
+        shutil.rmtree(staging)  # the previous build, now under the staging name
+        return
+    retired = _retired(out_dir)
+    os.rename(out_dir, retired)
+    os.rename(staging, out_dir)
+    shutil.rmtree(retired)
