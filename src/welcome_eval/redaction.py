@@ -123,10 +123,20 @@ def _words(text: str) -> list[str]:
     return text.split()
 
 
+_TURKISH_FOLD = str.maketrans("şŞçÇğĞıİ", "sScCgGiI")
+
+
+def _fold(name: str) -> str:
+    """Turkish letters folded to ASCII: "Ayşe" and "Ayse" are one name."""
+    return name.translate(_TURKISH_FOLD)
+
+
 def _read_list(name: str) -> frozenset[str]:
+    """Names of a shipped list, each also with Turkish letters folded (see :func:`_fold`)."""
     path = package_data_dir() / name
     lines = path.read_text(encoding="utf-8").splitlines()
-    return frozenset(s.strip() for s in lines if s.strip() and not s.startswith("#"))
+    names = {s.strip() for s in lines if s.strip() and not s.startswith("#")}
+    return frozenset(names | {_fold(n) for n in names})
 
 
 @cache
@@ -170,14 +180,12 @@ def place_words() -> frozenset[str]:
 AMBIGUOUS_FIRST_NAMES = frozenset(
     _words(
         """August Ernst Mark Heide Rose Rosa Wolf Flora Gloria Grace Joy Urban Sultane Salami
-    Server Döner Gabel Nazi Kader Mentor Medina Marine Van Aral Bali Bergen Beste Fügen
-    Jesus Hagen Holm Mercedes Angel Aura Solange Davor Reiner Eitel Traute Malte Alpin
-    Kenter Viola Violette Iris Jordan Sofia Adonis Romane Delphine Milan Tara Lore Can
-    Toy Tea Eve Oscar Gretchen Trudel Bebe Kläre Laure Andres Frank Franz Kurt Otto
-    Engel Paris Sonne Stern Sommer Winter Mai Juni Juli Christ Hoffnung Glück Liebe
-    Ali Deniz Umut Bahar Nur Gül Ay Su Ege Kai Kim Ben Ida Lea Mia Pia Ina Ira Uta Ute
-    Tim Tom Sam Max Jan Dan Ian Ken Kay Roy Guy Ron Amy Ada Ana Eva Leo Ole Neo Noah
-    Emma Hugo Adam Kaya Gut Pippi German Great"""
+        Server Döner Gabel Nazi Kader Mentor Medina Marine Van Aral Bali Bergen Beste Fügen
+        Jesus Hagen Holm Mercedes Angel Aura Solange Davor Reiner Eitel Traute Malte Alpin
+        Kenter Viola Violette Iris Jordan Sofia Adonis Romane Delphine Milan Tara Lore Can
+        Toy Tea Eve Oscar Gretchen Trudel Bebe Kläre Laure Andres Engel Paris Sonne Stern
+        Sommer Winter Mai Juni Juli Christ Hoffnung Glück Liebe Nur Ay Su Neo Gut Pippi
+        German Great"""
     )
 )
 
@@ -218,7 +226,6 @@ _NOUN_SUFFIXES = (
     "tät",
     "büro",
     "amt",
-    "haus",
     "stelle",
     "zentrum",
     "verein",
@@ -427,11 +434,14 @@ _STREET_WORD = (
     r"Promenade|Markt|Wall|Graben|Kamp)"
 )
 _CAP = r"[A-ZÄÖÜ][\wäöüß'’.-]*"
-_PREPOSITION = (
+_PREP = (
     r"(?:Am|An\s+der|An\s+den|An\s+dem|Auf\s+der|Auf\s+dem|Auf\s+den|Im|In\s+der|In\s+den|"
     r"Zum|Zur|Zu\s+den|Unter\s+den|Unterm|Hinter\s+der|Hinter\s+dem|Hinter\s+den|Hinterm|"
-    r"Vor\s+dem|Vor\s+der|Vorm|Beim|Bei\s+der|Über\s+der|Oberm|Alte[rn]?|Neue[rn]?|"
-    r"Obere[rn]?|Untere[rn]?|Große[rn]?|Kleine[rn]?|Lange[rn]?|Hohe[rn]?)"
+    r"Vor\s+dem|Vor\s+der|Vorm|Beim|Bei\s+der|Über\s+der|Oberm)"
+)
+_PREPOSITION = (
+    rf"(?:{_PREP}|Alte[rn]?|Neue[rn]?|Obere[rn]?|Untere[rn]?|Große[rn]?|Kleine[rn]?|"
+    r"Lange[rn]?|Hohe[rn]?)"
 )
 _HOUSE = r"\d{1,3}(?:\s?[a-zA-Z](?![\wäöüß]))?(?:\s?[-–/]\s?\d{1,3}[a-zA-Z]?(?![\wäöüß]))?"
 _NOT_QUANTITY = r"(?!\s*(?:%|€|Uhr|[.:,]\d))(?!\s+[A-ZÄÖÜ][a-zäöüß])(?!\d)"
@@ -441,20 +451,24 @@ _STREETS = (
     re.compile(rf"\b[A-ZÄÖÜ][\wäöüß-]*?(?:{_SUFFIX})\s*{_HOUSE}{_NOT_QUANTITY}{_POSTCODE}"),
     # hyphenated: "Karl-Marx-Straße 17", "Konrad-Adenauer-Platz 3"
     re.compile(rf"\b[A-ZÄÖÜ][\wäöüß]*(?:-[\wäöüß]+)*-{_STREET_WORD}\s*{_HOUSE}{_NOT_QUANTITY}{_POSTCODE}"),
-    # adjective + street word: "Siegener Straße 45", "Kölner Str. 118"
-    re.compile(rf"\b[A-ZÄÖÜ][\wäöüß-]*(?:er|en|e)\s+{_STREET_WORD}\s*{_HOUSE}{_NOT_QUANTITY}{_POSTCODE}"),
+    # words + street word: "Siegener Straße 45", "Kölner Str. 118", "Rosa Luxemburg Straße 5"
+    re.compile(rf"\b(?:[A-ZÄÖÜ][\wäöüß-]*\s+){{1,2}}{_STREET_WORD}\s*{_HOUSE}{_NOT_QUANTITY}{_POSTCODE}"),
     # post-office box: "Postfach 1234, 57368 Lennestadt"
     re.compile(rf"\bPostfach\s+\d{{1,6}}{_POSTCODE}"),
     # preposition: "Am Markt 3", "An der Kirche 4", "Zur Alten Mühle 6"
     re.compile(rf"\b{_PREPOSITION}\s+(?:{_CAP}\s+){{0,2}}{_CAP}\s+{_HOUSE}{_NOT_QUANTITY}{_POSTCODE}"),
 )  # fmt: skip
+_ARTICLES = frozenset(
+    _words("Der Die Das Den Dem Des Ein Eine Einer Unsere Unser Meine Mein Diese Dieser Jede")
+)
 _TIME_WORDS = frozenset(
     _words(
         """Jahr Jahre Jahren Monat Monate Woche Wochen Tag Tage Wochenende Sommer Winter Herbst
     Frühling Frühjahr Januar Februar März April Mai Juni Juli August September Oktober
     November Dezember Montag Dienstag Mittwoch Donnerstag Freitag Samstag Sonntag Schnitt
     Durchschnitt Moment Alter Vergleich Ende Anfang Jahrgang Prinzip Grunde Ganzen Kapitel
-    Modul Abschnitt Seite Punkt"""
+    Modul Abschnitt Seite Punkt Haus Raum Zimmer Gebäude Block Bus Zug Gleis Stock Etage
+    Stockwerk Klasse Gruppe Team Kurs Termin"""
     )
 )
 
@@ -470,7 +484,21 @@ def _street_spans(text: str) -> list[Span]:
             head = re.match(r"[\wäöüß-]+", m.group(0))
             if head and head.group(0) in places:
                 continue
-            spans.append(Span(m.start(), m.end(), "address"))
+            start = m.start()
+            # "Die Siegener Straße 5": a leading function word is not part of the name.
+            while (w := re.match(r"([A-ZÄÖÜ][\wäöüß]*)\s+", text[start : m.end()])) and (
+                w.group(1) in _ARTICLES
+            ):
+                start += w.end()
+            # "Postfach 1234": the number is the personal part; "In der Hüttenstraße 33":
+            # the preposition is grammar, not part of the street's name.
+            lead = re.match(
+                rf"Postfach\s+|{_PREP}\s+(?=[\wäöüß-]+(?:straße|strasse|str\.))",
+                text[start : m.end()],
+            )
+            if lead:
+                start += lead.end()
+            spans.append(Span(start, m.end(), "address"))
     return spans
 
 
@@ -503,6 +531,7 @@ _TITLED = re.compile(
     r"Schwester|Dekan(?:in)?|Superintendent(?:in)?)"
     rf"(?:\s+{_TITLE}(?![\w-]))*)"
 )
+_TITLE_WORD = re.compile(_TITLE, re.IGNORECASE)
 _GENITIVE_TITLE = re.compile(r"(?:meisters|rers|tors|rats)$")
 _PARTICLES = (
     r"(?:(?:von|van|vom|zu|zur|zum|de|di|da|du|del|della|dos|das|ter|ten|le|la|al|el|ibn|bin)"
@@ -528,14 +557,14 @@ def _known_first(word: str, *, ambiguous: bool = False) -> bool:
     if not parts:
         return False
     names = first_names()
-    ok = all(p.title() in names or p in names for p in parts)
+    ok = all(_fold(p).title() in names or _fold(p) in names for p in parts)
     if not ok:
         return False
     return ambiguous or len(parts) > 1 or parts[0].title() not in AMBIGUOUS_FIRST_NAMES
 
 
 def _known_surname(word: str) -> bool:
-    base = word.rstrip("'’")
+    base = _fold(word.rstrip("'’"))
     names = surnames()
     candidates = {base, base.title()}
     if base.endswith("s"):
@@ -557,13 +586,34 @@ def _looks_like_noun(word: str) -> bool:
     return any(lower.endswith(s) for s in _NOUN_SUFFIXES) and not _known_surname(word)
 
 
-def _continues(word: str, previous: str, particle: bool) -> bool:
-    """Whether ``word`` after ``previous`` still belongs to the same name."""
-    caps = _is_caps(word)
+def _genitive_of_name(word: str) -> bool:
+    """ "Müllers", "Schulz'": the genitive of a listed name (a noun follows, not a name)."""
+    if word.endswith(("'", "’")):
+        return True
+    if not word.endswith("s") or _known_first(word, ambiguous=True):
+        return False  # "Jonas", "Andreas" are names of their own
+    base = _fold(word[:-1])
+    return base in surnames() or base.title() in surnames() or _known_first(base)
+
+
+def _continues(word: str, previous: str, *, particle: str, position: int, noble: bool) -> bool:
+    """Whether ``word`` (the ``position``-th word, from 0) still belongs to the name."""
     name_like = _known_surname(word) or _known_first(word, ambiguous=True)
     after_first = previous == REDACTED or _known_first(previous, ambiguous=True)
-    if caps:
-        return name_like or after_first or particle
+    if _genitive_of_name(previous):
+        return False
+    if particle:
+        # "Ursula von der Leyen", "von Stein zu Lausnitz" — but "Frau Schulte von der
+        # Caritas", "Herr Pöppelbaum vom Seniorenbeirat" are not names.
+        if particle.split()[0].lower() in ("vom", "zum", "zur"):
+            return False
+        return after_first or noble
+    if _is_caps(word):
+        return name_like or after_first
+    if after_first:
+        return True  # "Pastor Jonas Ebbinghaus", "Gertrud Pfannenstiel"
+    if position >= 2 and not name_like:
+        return False
     # "Herr Zwackelmann Bescheid", "Frau Schulte Sprechstunde": a further word
     # that looks like an ordinary noun ends the name.
     return name_like or not _looks_like_noun(word)
@@ -579,6 +629,7 @@ def _name_sequence(text: str, pos: int, *, lower_ok: bool, strict: bool, previou
     places = place_words()
     end = i = pos
     words = 1 if previous else 0
+    noble = False
     while words < 4:
         j = i
         if i > pos or previous:
@@ -599,8 +650,15 @@ def _name_sequence(text: str, pos: int, *, lower_ok: bool, strict: bool, previou
                 break
             if strict and not (_known_surname(word) or _known_first(word, ambiguous=True)):
                 break
-            if previous and not _continues(word, previous, particle is not None):
+            if previous and not _continues(
+                word,
+                previous,
+                particle=particle.group(0) if particle else "",
+                position=words,
+                noble=noble,
+            ):
                 break
+        noble = noble or particle is not None
         end = i = m.end()
         words += 1
         previous = word
@@ -659,7 +717,7 @@ def _first_name_spans(text: str) -> list[Span]:
             continue
         if _SAINT.search(text[max(0, m.start() - 12) : m.start()]):
             continue
-        if not _known_first(word, ambiguous=True):
+        if not _known_first(word, ambiguous=True) or _TITLE_WORD.fullmatch(word):
             continue
         following = re.match(r"\s+([^\W\d_]+)", text[m.end() :])
         if following and following.group(1) in _FEASTS:  # "Maria Himmelfahrt"
