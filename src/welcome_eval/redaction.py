@@ -175,7 +175,8 @@ def place_words() -> frozenset[str]:
     return frozenset(words)
 
 
-#: First names that are also ordinary German (or English) words: a name only
+#: First names that are also ordinary German, English or Turkish words (Turkish
+#: answers start sentences with "Deniz", "Umut" …): a name only
 #: when a surname from the list follows or a salutation precedes.
 AMBIGUOUS_FIRST_NAMES = frozenset(
     _words(
@@ -185,7 +186,8 @@ AMBIGUOUS_FIRST_NAMES = frozenset(
         Kenter Viola Violette Iris Jordan Sofia Adonis Romane Delphine Milan Tara Lore Can
         Toy Tea Eve Oscar Gretchen Trudel Bebe Kläre Laure Andres Engel Paris Sonne Stern
         Sommer Winter Mai Juni Juli Christ Hoffnung Glück Liebe Nur Ay Su Neo Gut Pippi
-        German Great"""
+        German Great Deniz Umut Bahar Barış Doğa Güneş Gül Derya Bulut Toprak Sevgi Mutlu
+        Huzur Yağmur Kar Dünya Hayat Sema Bora"""
     )
 )
 
