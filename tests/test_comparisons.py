@@ -446,6 +446,31 @@ def test_weights_and_correction_input_checks(bfi, bfi_codebook):
 
 
 # ---------------------------------------------------------------------------
+# p_adjust: R's p.adjust on R's own p-values
+
+
+@pytest.mark.parametrize("correction, suffix", [("holm", "holm"), ("fdr_bh", "bh")])
+def test_p_adjust_matches_r_p_adjust(reference, correction, suffix):
+    cases = [(case["rows"], "p_kw", "p_kw") for case in reference["groups"]]
+    cases += [(case["rows"], "p_anova", "p_anova") for case in reference["groups"]]
+    cases += [(case["rows"], "p_value", "p") for case in reference["independent"]]
+    cases += [(case["rows"], "p_wilcoxon", "p") for case in reference["paired"]]
+    assert len(cases) == 11
+    for rows, key, prefix in cases:
+        adjusted = stats.p_adjust(column(rows, key), correction)
+        close(adjusted, column(rows, f"{prefix}_{suffix}"), atol=0)
+
+
+def test_p_adjust_keeps_nan_out_and_checks_the_correction():
+    p = [0.01, np.nan, 0.04, 0.03]
+    np.testing.assert_allclose(stats.p_adjust(p), [0.03, np.nan, 0.06, 0.06], equal_nan=True)
+    np.testing.assert_array_equal(stats.p_adjust(p, "none"), p)
+    assert stats.p_adjust([], "holm").size == 0
+    with pytest.raises(ValueError, match="correction must be one of"):
+        stats.p_adjust(p, "bonferroni")
+
+
+# ---------------------------------------------------------------------------
 # German sentences
 
 
