@@ -351,3 +351,21 @@ def test_name_lists_are_shipped_and_exclude_town_names():
     assert len(first_names()) > 5000 and len(surnames()) > 2000
     towns = {w for name in municipalities()["name"] for w in re.findall(r"[^\W\d_]+", name)}
     assert not (first_names() & (towns - {"Bad"}))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "-".join(["Aaa"] * 5000),
+        " ".join(["Frau Dr."] * 3000),
+        "A." * 10000,
+        "-".join(["aaa"] * 5000) + ".",
+    ],
+)
+def test_long_adversarial_answers_take_linear_time(text):
+    import time
+
+    start = time.perf_counter()
+    redact_text(text)
+    # 20,000 characters; quadratic backtracking took 36 s here before word lengths were bounded
+    assert time.perf_counter() - start < 5

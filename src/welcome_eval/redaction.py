@@ -303,7 +303,7 @@ _HANDLE = re.compile(r"(?<![\w.@])@[A-Za-z0-9_](?:[A-Za-z0-9_.]*[A-Za-z0-9_]){2,
 _SCHEME_URL = re.compile(r"\b(?:https?|ftp)://[^\s<>\"']+", re.IGNORECASE)
 _WWW = re.compile(r"\bwww\d?\.[^\s<>\"']+", re.IGNORECASE)
 _DOMAIN = re.compile(
-    rf"(?<![\w@.-])(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+(?:{_TLDS})(?![\w-])(?:/[^\s<>\"']*)?",
+    rf"(?<![\w@.-])(?:[a-z0-9](?:[a-z0-9-]{{0,61}}[a-z0-9])?\.)+(?:{_TLDS})(?![\w-])(?:/[^\s<>\"']*)?",
     re.IGNORECASE,
 )
 _TRAILING = ".,;:!?)]}»“”\"'"
@@ -435,7 +435,8 @@ _STREET_WORD = (
     r"(?:Straße|Strasse|Str\.|Weg|Gasse|Platz|Allee|Ring|Damm|Ufer|Pfad|Steig|Chaussee|"
     r"Promenade|Markt|Wall|Graben|Kamp)"
 )
-_CAP = r"[A-ZÄÖÜ][\wäöüß'’.-]*"
+_CAP = r"[A-ZÄÖÜ][\wäöüß'’.-]{0,60}"
+# Word lengths are bounded (60 letters) so that no pattern backtracks quadratically.
 _PREP = (
     r"(?:Am|An\s+der|An\s+den|An\s+dem|Auf\s+der|Auf\s+dem|Auf\s+den|Im|In\s+der|In\s+den|"
     r"Zum|Zur|Zu\s+den|Unter\s+den|Unterm|Hinter\s+der|Hinter\s+dem|Hinter\s+den|Hinterm|"
@@ -450,11 +451,11 @@ _NOT_QUANTITY = r"(?!\s*(?:%|€|Uhr|[.:,]\d))(?!\s+[A-ZÄÖÜ][a-zäöüß])(?!
 _POSTCODE = r"(?:,?\s*\d{5}\s+(?:Bad\s+|St\.\s+)?[A-ZÄÖÜ][\wäöüß-]+(?:\s+\([A-ZÄÖÜ][\w]+\))?)?"
 _STREETS = (
     # compound: "Bahnhofstraße 12", "Hauptstr. 12a", "Karl-Marx-Straße 17", "Bergstr.7"
-    re.compile(rf"\b[A-ZÄÖÜ][\wäöüß-]*?(?:{_SUFFIX})\s*{_HOUSE}{_NOT_QUANTITY}{_POSTCODE}"),
+    re.compile(rf"\b[A-ZÄÖÜ][\wäöüß-]{{0,60}}?(?:{_SUFFIX})\s*{_HOUSE}{_NOT_QUANTITY}{_POSTCODE}"),
     # hyphenated: "Karl-Marx-Straße 17", "Konrad-Adenauer-Platz 3"
-    re.compile(rf"\b[A-ZÄÖÜ][\wäöüß]*(?:-[\wäöüß]+)*-{_STREET_WORD}\s*{_HOUSE}{_NOT_QUANTITY}{_POSTCODE}"),
+    re.compile(rf"\b[A-ZÄÖÜ][\wäöüß]{{0,40}}(?:-[\wäöüß]{{1,40}}){{0,4}}-{_STREET_WORD}\s*{_HOUSE}{_NOT_QUANTITY}{_POSTCODE}"),
     # words + street word: "Siegener Straße 45", "Kölner Str. 118", "Rosa Luxemburg Straße 5"
-    re.compile(rf"\b(?:[A-ZÄÖÜ][\wäöüß-]*\s+){{1,2}}{_STREET_WORD}\s*{_HOUSE}{_NOT_QUANTITY}{_POSTCODE}"),
+    re.compile(rf"\b(?:[A-ZÄÖÜ][\wäöüß-]{{0,60}}\s+){{1,2}}{_STREET_WORD}\s*{_HOUSE}{_NOT_QUANTITY}{_POSTCODE}"),
     # post-office box: "Postfach 1234, 57368 Lennestadt"
     re.compile(rf"\bPostfach\s+\d{{1,6}}{_POSTCODE}"),
     # preposition: "Am Markt 3", "An der Kirche 4", "Zur Alten Mühle 6"
@@ -533,6 +534,10 @@ _TITLED = re.compile(
     r"Schwester|Dekan(?:in)?|Superintendent(?:in)?)"
     rf"(?:\s+{_TITLE}(?![\w-]))*)"
 )
+_BLANK = re.compile(r"[ \t]+")
+_SPACE = re.compile(r"\s+")
+_NEXT_WORD = re.compile(r"\s+([^\W\d_]+)")
+_ABBREVIATION = re.compile(r"\.\s*\d")  # "Max. 20 Personen"
 _TITLE_WORD = re.compile(_TITLE, re.IGNORECASE)
 _GENITIVE_TITLE = re.compile(r"(?:meisters|rers|tors|rats)$")
 _PARTICLES = (
@@ -635,7 +640,7 @@ def _name_sequence(text: str, pos: int, *, lower_ok: bool, strict: bool, previou
     while words < 4:
         j = i
         if i > pos or previous:
-            gap = re.match(r"[ \t]+", text[i:])
+            gap = _BLANK.match(text, i)
             if not gap:
                 break
             j = i + len(gap.group(0))
@@ -681,7 +686,7 @@ def _name_spans(text: str) -> list[Span]:
         if _GENITIVE_TITLE.search(m.group("titles")):  # "Herrn Bürgermeisters Rede"
             continue
         start = m.end()
-        gap = re.match(r"\s+", text[start:])
+        gap = _SPACE.match(text, start)
         if not gap:
             continue
         start += len(gap.group(0))
@@ -692,7 +697,7 @@ def _name_spans(text: str) -> list[Span]:
         if _GENITIVE_TITLE.search(m.group("titles")):
             continue
         start = m.end()
-        gap = re.match(r"\s+", text[start:])
+        gap = _SPACE.match(text, start)
         if not gap:
             continue
         start += len(gap.group(0))
@@ -721,14 +726,14 @@ def _first_name_spans(text: str) -> list[Span]:
             continue
         if not _known_first(word, ambiguous=True) or _TITLE_WORD.fullmatch(word):
             continue
-        following = re.match(r"\s+([^\W\d_]+)", text[m.end() :])
+        following = _NEXT_WORD.match(text, m.end())
         if following and following.group(1) in _FEASTS:  # "Maria Himmelfahrt"
             continue
         ambiguous = not _known_first(word)
         rest = _name_sequence(text, m.end(), lower_ok=False, strict=ambiguous, previous=word)
         if rest > m.end():
             spans.append(Span(m.start(), rest, "name"))
-        elif not ambiguous and not re.match(r"\.\s*\d", text[m.end() :]):
+        elif not ambiguous and not _ABBREVIATION.match(text, m.end()):
             spans.append(Span(m.start(), m.end(), "name"))
     return spans
 
