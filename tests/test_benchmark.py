@@ -116,3 +116,17 @@ def test_district_shares_have_every_district_and_the_region() -> None:
     assert len(out) == 6 and "Südwestfalen" in set(out["Kreis"])
     region = out[out["Kreis"] == "Südwestfalen"].iloc[0]
     assert region["n"] == out[out["Kreis"] != "Südwestfalen"]["n"].sum()
+
+
+def test_peer_quartiles_use_only_the_given_published_values() -> None:
+    # Peers outside the published set (e.g. municipalities outside the programme)
+    # must not shape the quartiles every report shows.
+    hits = [2, 4, 6, 8, 10, 12, 14, 20]
+    rows = [_shares(h, 20, ags=a) for a, h in zip("ABCDEFGH", hits, strict=True)]
+    values = pd.DataFrame(rows)
+    everyone = benchmark.peer_position(values, ags="A").iloc[0]
+    published = {(a, "x") for a in "ABCDEFG"}  # H is not published anywhere
+    limited = benchmark.peer_position(values, ags="A", peers=published).iloc[0]
+    assert everyone["peers"] == 7 and limited["peers"] == 6
+    assert limited["q3"] == pytest.approx(np.quantile([0.2, 0.3, 0.4, 0.5, 0.6, 0.7], 0.75))
+    assert limited["q3"] < everyone["q3"]
