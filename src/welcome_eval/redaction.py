@@ -319,7 +319,11 @@ def _email_spans(text: str) -> list[Span]:
         if not plain and not (tld and _TLD_END.fullmatch(tld.group(0))):
             continue
         spans.append(Span(m.start(), m.end(), "email"))
-    spans += [Span(m.start(), m.end(), "email") for m in _HANDLE.finditer(text)]
+    for m in _HANDLE.finditer(text):
+        handle = m.group(0)[1:]
+        # "@sauerland_mama_86", "@neuimsauerland", "@MaxMuster" — not "@Stadt: bitte …"
+        if handle.islower() or re.search(r"[\d_.]|[a-z][A-Z]", handle):
+            spans.append(Span(m.start(), m.end(), "email"))
     return spans
 
 
@@ -328,8 +332,12 @@ def _url_spans(text: str) -> list[Span]:
     for pattern in (_SCHEME_URL, _WWW, _DOMAIN):
         for m in pattern.finditer(text):
             found = m.group(0)
-            if pattern is _DOMAIN and not re.search(r"[a-z]", found.split(".")[0], re.I):
-                continue
+            if pattern is _DOMAIN:
+                host = found.split("/")[0]
+                tld = host.rsplit(".", 1)[-1]
+                # "2.0" has no letters; "im Sommer.Es war …" is a missing space, not a domain.
+                if not re.search(r"[a-z]", host.split(".")[0], re.I) or tld.istitle():
+                    continue
             end = m.end()
             while end > m.start() and text[end - 1] in _TRAILING:
                 end -= 1
@@ -407,15 +415,30 @@ def _account_spans(text: str) -> list[Span]:
 # separated by spaces, slashes, dashes or dots, at least 6 digits in all.
 _PHONE = re.compile(r"(?<!\w)(?<!\d\.)(?:\+|00|\()?\d[\d\s/().-]{4,}\d(?!\w)(?!\.\d)")
 _DATE = re.compile(r"\d{1,2}\.\d{1,2}\.\d{2,4}")
+# "2019-2021", "2023/24", "1.250.000": years and amounts, not telephone numbers.
+_NOT_PHONE = re.compile(r"(?:19|20)\d\d\s?[-/–]\s?(?:(?:19|20)\d\d|\d\d)|\d{1,3}(?:\.\d{3})+")
+
+
+_PHONE_LABEL = re.compile(
+    r"\b(?:Tel|Telefon|Telefonnummer|Tel\.-?Nr|Rufnummer|Durchwahl|Handy|Handynummer|Mobil|"
+    r"Mobilnummer|Festnetz|Fax|WhatsApp|Whatsapp|Signal|Telegram)\b\.?\s*(?:[:#]|ist|lautet)?\s*"
+    r"(?P<number>(?:\+|00|\()?\d[\d\s/().-]{2,}\d)",
+    re.IGNORECASE,
+)
 
 
 def _phone_spans(text: str) -> list[Span]:
     spans = []
+    # After a label ("Tel. 2019-2021", "Durchwahl 1234") any number of 4 digits or more.
+    for m in _PHONE_LABEL.finditer(text):
+        number = m.group("number").rstrip()
+        if sum(c.isdigit() for c in number) >= 4 and not _DATE.fullmatch(number):
+            spans.append(Span(m.start("number"), m.start("number") + len(number), "phone"))
     for m in _PHONE.finditer(text):
         found = m.group(0)
         digits = re.sub(r"\D", "", found)
         # Years, dates and small counts are not telephone numbers.
-        if len(digits) < 6 or _DATE.fullmatch(found):
+        if len(digits) < 6 or _DATE.fullmatch(found) or _NOT_PHONE.fullmatch(found.strip()):
             continue
         start = m.start()
         end = m.end() - (len(found) - len(found.rstrip()))
