@@ -210,8 +210,8 @@ _NOT_NAMES = frozenset(
     Telefon Tel Mail Handy Fax Nummer Adresse Kontakt Info Infos Sprachkurs Kurs
     Montag Dienstag Mittwoch Donnerstag Freitag Samstag Sonntag Sonnabend Wochenende
     Januar Februar März April Juni Juli September Oktober November Dezember
-    Himmelfahrt Weihnachten Ostern Pfingsten Fronleichnam Silvester Neujahr Karneval
-    Allerheiligen Advent Heiligabend Martinstag Nikolaustag Straße Str Weg Platz"""
+    Mitte Anfang Ende Himmelfahrt Weihnachten Ostern Pfingsten Fronleichnam Silvester
+    Neujahr Karneval Allerheiligen Advent Heiligabend Martinstag Nikolaustag Straße Str Weg Platz"""
     )
 )
 
@@ -228,6 +228,7 @@ _NOUN_SUFFIXES = (
     "tät",
     "büro",
     "amt",
+    "hof",
     "stelle",
     "zentrum",
     "verein",
@@ -246,14 +247,16 @@ _LOWER_STOP = frozenset(
     )
 )
 
-#: Words before "Frau"/"Herr" that make it a noun ("eine Frau aus Syrien").
+#: Words before "Frau"/"Herr" that make it a noun ("eine Frau aus Syrien", "meine Frau
+#: Anna"): then only a listed name counts. After a definite article the name usually
+#: follows ("der Herr Wewer", "die Frau Schmidt vom Amt"), so those do not count here.
+_DEFINITE = frozenset(_words("der die das den dem des beim vom zum zur"))
 _NOUN_MARKERS = frozenset(
     _words(
-        """ein eine einer einen einem der die das den dem des mein meine meiner meinen meinem
-    dein deine sein seine seiner seinem seinen ihr ihre ihrer ihrem ihren unser unsere
-    unserer unserem unseren euer eure jede jeder jedem jeden keine keiner keinem diese
-    dieser diesem jene welche als pro alte alten junge jungen ältere älteren nette netten
-    freundliche freundlichen"""
+        """ein eine einer einen einem mein meine meiner meinen meinem dein deine sein seine
+        seiner seinem seinen ihr ihre ihrer ihrem ihren unser unsere unserer unserem unseren
+        euer eure jede jeder jedem jeden keine keiner keinem diese dieser diesem jene welche
+        als pro alte alten junge jungen ältere älteren nette netten freundliche freundlichen"""
     )
 )
 
@@ -626,6 +629,16 @@ def _genitive_of_name(word: str) -> bool:
     return base in surnames() or base.title() in surnames() or _known_first(base)
 
 
+def _particle_name(particle: str, word: str, *, after_article: bool) -> bool:
+    """Whether "von Pusteblume", "Frau zur Nieden" is a name — not "vom Standesamt",
+    "von der Versicherung", "die Frau vom Bauhof"."""
+    if _known_surname(word):
+        return True
+    if particle.split()[0].lower() in ("vom", "zum", "zur") and after_article:
+        return False
+    return not _looks_like_noun(word)
+
+
 def _continues(word: str, previous: str, *, particle: str, position: int, noble: bool) -> bool:
     """Whether ``word`` (the ``position``-th word, from 0) still belongs to the name."""
     name_like = _known_surname(word) or _known_first(word, ambiguous=True)
@@ -649,12 +662,21 @@ def _continues(word: str, previous: str, *, particle: str, position: int, noble:
     return name_like or not _looks_like_noun(word)
 
 
-def _name_sequence(text: str, pos: int, *, lower_ok: bool, strict: bool, previous: str = "") -> int:
+def _name_sequence(
+    text: str,
+    pos: int,
+    *,
+    lower_ok: bool,
+    strict: bool,
+    previous: str = "",
+    after_article: bool = False,
+) -> int:
     """End of the name that starts at ``pos``, or ``pos`` if there is none.
 
     ``previous``: the name word just before ``pos`` (a first name), so that
     the words from ``pos`` on are its continuation. ``strict``: only words
     from the name lists count ("Frau" used as a noun, an ambiguous first name).
+    ``after_article``: the salutation follows a definite article ("die Frau vom Amt").
     """
     places = place_words()
     end = i = pos
@@ -679,6 +701,12 @@ def _name_sequence(text: str, pos: int, *, lower_ok: bool, strict: bool, previou
             if _stop(word) or bare in places or bare in _FEASTS:
                 break
             if strict and not (_known_surname(word) or _known_first(word, ambiguous=True)):
+                break
+            if (
+                particle
+                and not previous
+                and not _particle_name(particle.group(0), word, after_article=after_article)
+            ):
                 break
             if previous and not _continues(
                 word,
@@ -713,7 +741,10 @@ def _name_spans(text: str) -> list[Span]:
         if not gap:
             continue
         start += len(gap.group(0))
-        end = _name_sequence(text, start, lower_ok=lower_ok, strict=bool(noun))
+        article = bool(before) and before[-1].lower() in _DEFINITE
+        end = _name_sequence(
+            text, start, lower_ok=lower_ok, strict=bool(noun), after_article=article
+        )
         if end > start:
             spans.append(Span(start, end, "name"))
     for m in _TITLED.finditer(text):
