@@ -222,6 +222,20 @@ def test_names_in_every_form(name):
     assert redacted.endswith("[entfernt] für alles.")
 
 
+@pytest.mark.parametrize(
+    ("text", "secret"),
+    [
+        ("Ich bin geb. 12.03.1985 und suche Arbeit.", "1985"),
+        ("Mein Mann ist geboren am 3. Mai 1980 in Aleppo.", "1980"),
+        ("Geburtsdatum: 07/11/1992", "1992"),
+        ("Kennzeichen OE-AB 123 abgeschleppt", "AB 123"),
+        ("Der Wagen SI-XY 4711 steht vor der Tür.", "XY 4711"),
+    ],
+)
+def test_dates_of_birth_and_licence_plates(text, secret):
+    assert secret not in redact_text(text)
+
+
 def test_codebook_names_in_any_case_and_the_genitive():
     texts = pd.Series(["Dank an WROBEL", "Wrobels Moderation war gut", "Wrobelstraße ohne Nummer"])
     shown = redact_answers(texts, names=["Wrobel"])
@@ -309,6 +323,9 @@ def test_municipality_names_are_not_persons(town):
         "Bölgeyi çok sevdik. Deniz yok ama göller var.",
         "Great region, but it is hard to make friends without speaking German.",
         "Telefonisch war seit 2019 niemand erreichbar.",
+        "Am 12.03.2023 war der Neubürgerempfang.",
+        "Die Kinder sind 2015 und 2018 geboren.",
+        "Das Kennzeichen OE steht für Olpe.",
     ],
 )
 def test_ordinary_german_is_kept(text):

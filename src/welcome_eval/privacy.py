@@ -84,8 +84,8 @@ def redact_text(text: str | None, *, names: Sequence[str] = ()) -> str | None:
     salutation or title, with particles and title chains, "Familie …", full
     names and first names from the shipped list, and the given ``names``),
     e-mail addresses (also obfuscated), web addresses and domains, IBANs and
-    account numbers, telephone numbers and street addresses each become
-    ``[entfernt]``. ``None`` and missing values pass through.
+    account numbers, telephone numbers, street addresses, dates of birth and
+    licence plates each become ``[entfernt]``. ``None`` and missing values pass through.
 
     Examples
     --------

@@ -20,7 +20,9 @@ their union by ``[entfernt]``. What is found:
   example [dot] de", "max at example dot de"), and social-media handles;
 * **web addresses** with scheme, ``www.`` or as a bare domain
   ("kanarienvogel-profil.de/seite");
-* **telephone numbers**;
+* **telephone numbers** (any number of four digits or more after "Tel.", "Handy" …);
+* **dates of birth** after "geb.", "geboren am", "Geburtsdatum" and **licence plates**
+  after "Kennzeichen" or with a district code of the region ("OE-AB 123");
 * **street addresses** with any street suffix and house number ("Siegener
   Straße 45", "Am Markt 3", "Hauptstr. 12a"), with postcode and town when
   they follow.
@@ -411,6 +413,32 @@ def _account_spans(text: str) -> list[Span]:
         if sum(c.isdigit() for c in value) < 4:
             continue
         spans.append(Span(ident.start(), ident.start() + len(value), "account"))
+    return spans
+
+
+_MONTHS = (
+    "Januar|Jänner|Februar|März|April|Mai|Juni|Juli|August|September|Oktober|November|Dezember"
+)
+_BIRTH = re.compile(
+    r"\b(?:geb\.|geboren(?:\s+(?:am|im|den))?|Geburtsdatum|Geburtstag|Geb\.-?Datum|DOB)"
+    r"\s*:?\s*(?:am\s+)?(?P<date>\d{1,2}\.\s?(?:\d{1,2}\.|"
+    + _MONTHS
+    + r")\s?\d{2,4}|\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}|\d{4}-\d{2}-\d{2})",
+    re.IGNORECASE,
+)
+# Licence plates after their label, or with a district code of the region and around.
+_PLATE = re.compile(
+    r"(?:\b(?:Kennzeichen|Kfz-Kennzeichen|Nummernschild)\s*:?\s*(?P<labelled>[A-ZÄÖÜ]{1,3}-?\s?"
+    r"[A-Z]{1,2}\s?\d{1,4}[EH]?)\b)|(?<![\w-])(?P<regional>(?:SI|OE|HSK|MK|SO|BLB|LS|MES|BRI|"
+    r"ARN|LP|WAR|LÜD|AL|IS|HA|UN|HAM|DO|PB|GM|AK|DIL|MR|KB)-[A-Z]{1,2}\s\d{1,4}[EH]?)(?![\w-])"
+)
+
+
+def _birth_and_plate_spans(text: str) -> list[Span]:
+    spans = [Span(m.start("date"), m.end("date"), "birth") for m in _BIRTH.finditer(text)]
+    for m in _PLATE.finditer(text):
+        group = "labelled" if m.group("labelled") else "regional"
+        spans.append(Span(m.start(group), m.end(group), "plate"))
     return spans
 
 
@@ -826,6 +854,7 @@ def find_personal_data(text: str, *, names: Sequence[str] = ()) -> list[Span]:
         + _iban_spans(text)
         + _account_spans(text)
         + _phone_spans(text)
+        + _birth_and_plate_spans(text)
         + _street_spans(text)
         + _name_spans(text)
         + _listed_name_spans(text, names)
