@@ -226,6 +226,6 @@ def show_list(items: RedactedAnswers, *, css_class: str = "") -> None:
             "open answers must come from welcome_eval.privacy.redact_answers(...), "
             f"got {type(items).__name__}"
         )
-    cls = f' class="{css_class}"' if css_class else ""
+    cls = f' class="{html.escape(css_class)}"' if css_class else ""
     body = "".join(f"<li>{html.escape(str(i))}</li>" for i in items)
     display(HTML(f"<ul{cls}>{body}</ul>"))
