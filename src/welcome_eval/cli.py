@@ -101,7 +101,7 @@ def _validate_output(folder: Path) -> bool:
     return bool(files) and set(files) <= VALIDATE_FILES
 
 
-def _write_wave(wave: object, out: Path) -> Path:
+def _write_wave(wave: object, out: Path, source: Path) -> Path:
     """Write the tidy wave into ``out`` without touching anything welcome-eval did
     not write there: the files are written into a temporary folder inside ``out``
     and moved into place one by one; files an earlier run wrote and this one does
@@ -110,7 +110,7 @@ def _write_wave(wave: object, out: Path) -> Path:
 
     from welcome_eval import outdir
 
-    target = outdir.check_target(out)
+    target = outdir.check_target(out, protect=[source])
     with outdir.locked(target):
         ours, foreign = outdir.claim(target, legacy=_validate_output)
         target.mkdir(parents=True, exist_ok=True)
@@ -140,6 +140,12 @@ def _write_wave(wave: object, out: Path) -> Path:
     return target
 
 
+def _wave_folder(path: str) -> Path:
+    """The folder of the wave ``validate`` reads (a manifest's folder, or the folder given)."""
+    given = Path(path)
+    return given.parent if given.suffix in (".yaml", ".yml") else given
+
+
 def _validate(args: argparse.Namespace) -> int:
     import pandas as pd
 
@@ -149,7 +155,9 @@ def _validate(args: argparse.Namespace) -> int:
 
     if args.out:  # refuse an unsafe --out before reading anything
         try:
-            claim(check_target(args.out), legacy=_validate_output)
+            claim(
+                check_target(args.out, protect=[_wave_folder(args.path)]), legacy=_validate_output
+            )
         except OutputError as exc:
             print(f"Fehler / error: {_one_line(exc)}", file=sys.stderr)
             return EXIT_UNREADABLE
@@ -177,7 +185,7 @@ def _validate(args: argparse.Namespace) -> int:
             )
     if args.out:
         try:
-            target = _write_wave(wave, args.out)
+            target = _write_wave(wave, args.out, _wave_folder(args.path))
         except OutputBusy as exc:
             print(f"Fehler / error: {_one_line(exc)}", file=sys.stderr)
             return EXIT_BUSY

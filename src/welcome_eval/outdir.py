@@ -94,8 +94,8 @@ def files_in(folder: Path) -> list[str]:
 
 
 def is_ours(folder: Path) -> bool:
-    """``folder`` carries the marker, or is an empty folder (nothing to lose)."""
-    return (folder / MARKER).is_file() or (folder.is_dir() and not any(folder.iterdir()))
+    """``folder`` carries the marker, or holds no file at all (nothing to lose)."""
+    return (folder / MARKER).is_file() or (folder.is_dir() and not files_in(folder))
 
 
 def claim(
@@ -117,7 +117,7 @@ def claim(
     ]
     recorded = recorded_files(folder)
     if recorded is None:
-        if not present and not any(folder.iterdir()):
+        if not files_in(folder):
             return set(), []
         if legacy is not None and legacy(folder):
             return set(present), []

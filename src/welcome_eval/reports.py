@@ -884,6 +884,7 @@ def _build_locked(
     started: float,
 ) -> BuildResult:
     restored = _recover(out_dir)
+    sweep_kernel_dirs()
     _, foreign = outdir.claim(out_dir, legacy=_looks_like_a_build)
     if foreign:
         raise outdir.OutputError(
