@@ -65,12 +65,21 @@ cell can be recovered by differencing two published tables.
 design (municipality × respondent role); :func:`suppress` runs it on the
 table's dimension names.
 
+Across reports, :func:`audit_published` treats every value a build publishes
+(cells and sums of cells, in all reports) as one system of linear equations
+in the counts and computes, by integer programming, how far each hidden
+cell's counts can still move; :mod:`welcome_eval.disclosure_plan` uses it to
+decide, once per newcomer-survey wave, what the municipal reports may show.
+:func:`counts_from_rounded` shows why a rounded share with its rounded Wilson
+interval counts as a published count.
+
 Not covered: attacks that use knowledge of the suppression algorithm itself
 (e.g. "zeros are shown, so a hidden cell is at least 1", or re-running the
-algorithm), hierarchical tables with subtotals and tables of more than two
-dimensions, group disclosure (all of a large group giving the same answer),
-a joint audit of several linked tables, and bounds on shares or means of
-hidden groups in tidy tables beyond the subtraction attack. The secondary
+algorithm), tables of more than two dimensions, group disclosure in
+:func:`suppress` (all of a large group giving the same answer; the union
+audit does find it), and bounds on shares or means of hidden groups in tidy
+tables beyond the subtraction attack (weighted shares are not linear in the
+counts). The secondary
 pattern is a greedy heuristic, not the minimum-loss pattern of an
 integer-programming model (Fischetti & Salazar-González 2000).
 """

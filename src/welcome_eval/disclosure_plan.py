@@ -415,9 +415,9 @@ def _german_number(text: str) -> float | None:
         return None
 
 
-def _pinned_x(n: float, share: str, low: str, high: str) -> float:
-    values = [_german_number(t) for t in (share, low, high)]
-    if any(v is None for v in values):
+def _pinned_x(n: float, texts: list[str]) -> float:
+    values = [_german_number(t) for t in texts]
+    if not n or any(v is None for v in values):
         return float("nan")
     found = counts_from_rounded(int(n), *values)  # type: ignore[arg-type]
     return float(found[0]) if len(found) == 1 else float("nan")
@@ -426,56 +426,61 @@ def _pinned_x(n: float, share: str, low: str, high: str) -> float:
 def published_from_reports(
     out_dir: str | Path, wave: str, *, labels: Mapping[str, str]
 ) -> pd.DataFrame:
-    """The values the municipal reports of ``wave`` under ``out_dir`` publish.
+    """The values the municipal reports under ``out_dir`` publish about ``wave``.
 
-    Reads ``gemeinden/<ags>/<wave>.html`` (agency edition) and returns one row
-    per published value: ``kind`` (``"own"``, ``"district"``, ``"region"``),
-    ``unit`` (the ``ags`` or the district/region label as printed), ``item``
-    (mapped from the printed label with ``labels``: label → item id), ``n`` and
-    ``x`` — the count of "yes" answers recovered from the rounded share and
-    Wilson interval (:func:`~welcome_eval.disclosure.counts_from_rounded`;
-    ``NaN`` where the rounding leaves several candidates). Hidden values
-    ("." in the table) are not listed.
+    Reads every ``gemeinden/<ags>/<wave>.html`` of both editions (the agency
+    edition and the researcher edition under ``forschung/``): the own values
+    (table "Merkmal, Antworten, Ihre Kommune, KI von, KI bis"), the district
+    and region values (table "Kreis, Merkmal, Antworten, …"), and the values of
+    ``wave`` that the change table of a later wave's report repeats
+    ("Antworten <wave>", "<wave>"). Returns one row per published value:
+    ``kind`` (``"own"``, ``"district"``, ``"region"``), ``unit`` (the ``ags``
+    or the district/region label as printed), ``item`` (mapped from the
+    printed label with ``labels``: label → item id), ``n``, ``x`` — the count
+    of "yes" answers recovered from the rounded share and Wilson interval
+    (:func:`~welcome_eval.disclosure.counts_from_rounded`; ``NaN`` where the
+    rounding leaves several candidates) — and ``page``. Hidden values ("."
+    in the table) are not listed.
     """
     from bs4 import BeautifulSoup
 
+    root = Path(out_dir)
     rows: list[dict[str, object]] = []
-    for page in sorted(Path(out_dir).glob(f"gemeinden/*/{wave}.html")):
-        ags = page.parent.name
+
+    def add(kind: str, unit: str, label: str, n: str, texts: list[str], page: Path) -> None:
+        if n.strip() == "." or label not in labels:
+            return
+        count = _german_number(n)
+        rows.append(
+            {
+                "kind": kind,
+                "unit": unit,
+                "item": labels[label],
+                "n": count,
+                "x": _pinned_x(count or 0, texts),
+                "page": page.relative_to(root).as_posix(),
+            }
+        )
+
+    pages = sorted(root.glob("gemeinden/*/*.html")) + sorted(root.glob("*/gemeinden/*/*.html"))
+    for page in pages:
+        ags, own_wave = page.parent.name, page.stem
         soup = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
         for table in soup.find_all("table", class_="gate-tidy"):
             head = [th.get_text() for th in table.find("thead").find_all("th")]
             body = [[td.get_text() for td in tr.find_all("td")] for tr in table.tbody("tr")]
-            if head[:5] == ["Merkmal", "Antworten", "Ihre Kommune", "KI von", "KI bis"]:
+            own = ["Merkmal", "Antworten", "Ihre Kommune", "KI von", "KI bis"]
+            if own_wave == wave and head[:5] == own:
                 for label, n, share, low, high, *_ in body:
-                    if n.strip() == "." or label not in labels:
-                        continue
-                    count = _german_number(n)
-                    rows.append(
-                        {
-                            "kind": "own",
-                            "unit": ags,
-                            "item": labels[label],
-                            "n": count,
-                            "x": _pinned_x(count or 0, share, low, high),
-                            "page": page.relative_to(out_dir).as_posix(),
-                        }
-                    )
-            elif head[:3] == ["Kreis", "Merkmal", "Antworten"]:
+                    add("own", ags, label, n, [share, low, high], page)
+            elif own_wave == wave and head[:3] == ["Kreis", "Merkmal", "Antworten"]:
                 for unit, label, n, share, low, high, *_ in body:
-                    if n.strip() == "." or label not in labels:
-                        continue
-                    count = _german_number(n)
-                    rows.append(
-                        {
-                            "kind": "region" if unit == REGION else "district",
-                            "unit": unit,
-                            "item": labels[label],
-                            "n": count,
-                            "x": _pinned_x(count or 0, share, low, high),
-                            "page": page.relative_to(out_dir).as_posix(),
-                        }
-                    )
+                    kind = "region" if unit == REGION else "district"
+                    add(kind, unit, label, n, [share, low, high], page)
+            elif head[:1] == ["Merkmal"] and f"Antworten {wave}" in head and wave in head:
+                n_at, share_at = head.index(f"Antworten {wave}"), head.index(wave)
+                for cells in body:
+                    add("own", ags, cells[0], cells[n_at], [cells[share_at]], page)
     return pd.DataFrame(rows, columns=["kind", "unit", "item", "n", "x", "page"])
 
 
@@ -507,7 +512,7 @@ def audit_reports(
     seen = published_from_reports(out_dir, str(m.wave), labels=labels)
     cells = counts.assign(system=counts["item"], cell=counts["ags"])[["system", "cell", "n"]]
     rows = []
-    for row in seen.drop_duplicates(["kind", "unit", "item"]).itertuples(index=False):
+    for row in seen.itertuples(index=False):
         part = counts[counts["item"] == row.item]
         if row.kind == "own":
             members = (row.unit,)
@@ -525,4 +530,5 @@ def audit_reports(
         # a shown share counts as a published count, pinned by rounding or not
         rows.append({"system": row.item, "members": members, "n": n, "x": x})
     published = pd.DataFrame(rows, columns=["system", "members", "n", "x"])
+    published = published.drop_duplicates(["system", "members"]).reset_index(drop=True)
     return audit_published(cells, published, min_n=min_n, protection=protection)
