@@ -362,7 +362,8 @@ def test_precision_and_recall_on_the_held_out_corpus():
     scores = redaction_scores(read_redaction_corpus(HELD_OUT))
     print(scores.summary())
     # First runs, before any rule was changed for them: round 1 precision 0.974, recall
-    # 0.984; round 2 precision 0.982, recall 0.991 (see the file's header).
+    # 0.984; round 2 precision 0.982, recall 0.991; round 3 precision 0.968, recall 0.979
+    # (see the file's header).
     assert scores.recall >= 0.97
     assert scores.precision >= 0.95
     assert scores.leaks <= 2

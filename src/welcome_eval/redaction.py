@@ -453,17 +453,19 @@ _NOT_PHONE = re.compile(r"(?:19|20)\d\d\s?[-/–]\s?(?:(?:19|20)\d\d|\d\d)|\d{1,
 _PHONE_LABEL = re.compile(
     r"\b(?:Tel|Telefon|Telefonnummer|Tel\.-?Nr|Rufnummer|Durchwahl|Handy|Handynummer|Mobil|"
     r"Mobilnummer|Festnetz|Fax|WhatsApp|Whatsapp|Signal|Telegram)\b\.?\s*(?:[:#]|ist|lautet)?\s*"
-    r"(?P<number>(?:\+|00|\()?\d[\d\s/().-]{2,}\d)",
+    r"(?P<number>-?(?:\+|00|\()?\d[\d\s/().-]*\d)",
     re.IGNORECASE,
 )
 
 
 def _phone_spans(text: str) -> list[Span]:
     spans = []
-    # After a label ("Tel. 2019-2021", "Durchwahl 1234") any number of 4 digits or more.
+    # After a label ("Tel. 2019-2021") any number of 4 digits or more; an extension
+    # ("Durchwahl -214") of 2 or more.
     for m in _PHONE_LABEL.finditer(text):
         number = m.group("number").rstrip()
-        if sum(c.isdigit() for c in number) >= 4 and not _DATE.fullmatch(number):
+        least = 2 if m.group(0).lower().startswith("durchwahl") else 4
+        if sum(c.isdigit() for c in number) >= least and not _DATE.fullmatch(number):
             spans.append(Span(m.start("number"), m.start("number") + len(number), "phone"))
     for m in _PHONE.finditer(text):
         found = m.group(0)
@@ -565,7 +567,7 @@ _SALUTATION = r"(?:Frau|Herrn?|Hrn?\.|Fr\.|Familie|Fam\.|Ehepaar|Eheleute|Geschw
 _TITLE = (
     r"(?:Dr\.|Doktor|Prof\.|Professor(?:in)?|Dipl\.\s?-?\s?[A-Za-zäöü]+\.|Dipl\.|Mag\.|PD|"
     r"med\.|dent\.|vet\.|rer\.\s?(?:nat|pol|oec|medic)\.|phil\.|jur\.|theol\.|habil\.|"
-    r"h\.\s?c\.|mult\.|a\.\s?D\.|M\.\s?A\.|B\.\s?A\.|M\.\s?Sc\.|B\.\s?Sc\.|MdB|MdL|"
+    r"h\.\s?c\.|mult\.|a\.\s?D\.|i\.\s?R\.|em\.|M\.\s?A\.|B\.\s?A\.|M\.\s?Sc\.|B\.\s?Sc\.|MdB|MdL|"
     r"(?:Ober|Orts|Bezirks)?[Bb]ürgermeister(?:in|s)?|Landr(?:ats?|ätin)|Pfarrer(?:in|s)?|"
     r"Pastor(?:in|s)?|Pater|Schwester|Bruder|Imam|Rabbiner(?:in)?|Kaplan|Diakon(?:in)?|"
     r"Dekan(?:in)?|Superintendent(?:in)?|Ortsvorsteher(?:in)?|(?:Ober)?[Ss]tadtdirektor(?:in)?|"
@@ -675,10 +677,11 @@ def _continues(word: str, previous: str, *, particle: str, position: int, noble:
         return False
     if particle:
         # "Ursula von der Leyen", "von Stein zu Lausnitz" — but "Frau Schulte von der
-        # Caritas", "Herr Pöppelbaum vom Seniorenbeirat" are not names.
-        if particle.split()[0].lower() in ("vom", "zum", "zur"):
+        # Caritas", "Herr Pöppelbaum vom Seniorenbeirat", "de Jong von der Uni" are not names.
+        first = particle.split()[0].lower()
+        if first in ("vom", "zum", "zur"):
             return False
-        return after_first or noble
+        return after_first or (noble and first in ("zu", "und"))
     if _is_caps(word):
         return name_like or after_first
     if after_first:
