@@ -215,7 +215,10 @@ def sha256_source(script: str) -> str:
 
 def leaves_the_report_set(href: str) -> bool:
     """An independent check of a built page's link: another scheme than https, an
-    address from the root or another host, a backslash or control character."""
+    address from the root or another host, a backslash or control character (a link to
+    a place on the same page never leaves it)."""
+    if href.startswith("#"):
+        return False  # a place on the same page
     decoded = href
     for _ in range(3):
         decoded = unquote(decoded)
@@ -440,3 +443,22 @@ def test_pages_open_in_chromium_without_dialog_or_console_error(site, browser):
         if dialogs or errors or strange:
             problems[path.relative_to(site).as_posix()] = (dialogs, errors, strange)
     assert problems == {}, f"{len(problems)} of {len(found)} pages: {problems}"
+
+
+def test_show_text_escapes_keyword_values_and_renders_without_raw_html(monkeypatch):
+    from welcome_eval import display
+
+    shown: list[dict] = []
+    monkeypatch.setattr(display, "display", lambda data, raw: shown.append(data))
+    display.show_text("# {title}\n\nDatei {file}", title=PAYLOAD, file=md_code(FILE_NAME))
+    display.show_text(f"Roh: {PAYLOAD}")
+    for data in shown:
+        assert set(data) == {"text/markdown", "text/html"}
+        page = Page()
+        page.feed(data["text/html"])
+        assert {tag for tag, _ in page.tags} <= {"h1", "a", "p", "code"}, data["text/html"]
+        assert not any(n.startswith("on") for _, a in page.tags for n in a)
+        assert all(safe_href(a["href"]) for t, a in page.tags if t == "a")
+    first = Page()
+    first.feed(shown[0]["text/html"])
+    assert " ".join("".join(first.text).split()) == f"{PAYLOAD}¶Datei {FILE_NAME}"

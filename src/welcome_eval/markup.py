@@ -137,6 +137,8 @@ def safe_href(href: object, *, depth: int | None = None) -> bool:
     """
     if not isinstance(href, str):
         return False
+    if href.startswith("#"):  # a place on the same page, whatever the heading's text
+        return not _CONTROL.search(href)
     for form in {href, _decoded(href)}:
         if "\\" in form or _CONTROL.search(form) or _SPACE.search(form):
             return False
