@@ -261,6 +261,11 @@ def test_mojibake_is_repaired_before_redaction():
     assert repair_text("Müller und MÃ¼ller") == "Müller und Müller"
     assert redact_text("Wir wohnen in der SiegstraÃŸe 12.") == "Wir wohnen in der [entfernt]."
     assert redact_text("GrÃ¼ÃŸe von JÃ¼rgen GÃ¶bel") == "Grüße von [entfernt]"
+    # encoded twice, or read as latin-1 instead of cp1252
+    assert redact_text("Frau MÃƒÂ¼ller hilft") == "Frau [entfernt] hilft"
+    assert repair_text("8â\x80\x9312 Uhr") == "8–12 Uhr"
+    # genuine accents stay
+    assert repair_text("Café Ölmühle, naïve Ça") == "Café Ölmühle, naïve Ça"
 
 
 def test_nul_and_invisible_characters_are_stripped():

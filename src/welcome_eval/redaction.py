@@ -70,7 +70,10 @@ def _cp1252_char(byte: int) -> str:
 _LEAD2 = "".join(_cp1252_char(b) for b in range(0xC2, 0xE0))
 _LEAD3 = "".join(_cp1252_char(b) for b in range(0xE0, 0xF0))
 _LEAD4 = "".join(_cp1252_char(b) for b in range(0xF0, 0xF5))
-_CONT = "".join(_cp1252_char(b) for b in range(0x80, 0xC0))
+# Continuation bytes as cp1252 shows them, and as latin-1 does ("â\x80\x93" for "–").
+_CONT = "".join(
+    sorted({_cp1252_char(b) for b in range(0x80, 0xC0)} | set(map(chr, range(0x80, 0xC0))))
+)
 # A UTF-8 sequence that was decoded as cp1252 (or latin-1): lead byte, continuation bytes.
 _MOJIBAKE = re.compile(
     f"[{re.escape(_LEAD2)}][{re.escape(_CONT)}]"
@@ -109,11 +112,19 @@ def repair_text(text: str) -> str:
     'Frau Müller aus der Siegstraße'
     >>> repair_text("Mül\\u00adler\\x00 und Söhne")
     'Müller und Söhne'
+    >>> repair_text("Frau MÃƒÂ¼ller")
+    'Frau Müller'
     """
     text = _INVISIBLE.sub("", text)
     text = _CONTROL.sub(" ", text)
-    if any(ord(c) >= 0x80 for c in text):
-        text = _MOJIBAKE.sub(_fix_sequence, text)
+    # Twice-encoded text ("MÃƒÂ¼ller") needs a second pass.
+    for _ in range(3):
+        if all(ord(c) < 0x80 for c in text):
+            break
+        repaired = _MOJIBAKE.sub(_fix_sequence, text)
+        if repaired == text:
+            break
+        text = repaired
     return unicodedata.normalize("NFC", text)
 
 
