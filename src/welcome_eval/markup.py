@@ -166,7 +166,8 @@ def safe_href(href: object, *, depth: int | None = None) -> bool:
 
 
 _HREF = re.compile(
-    r"""(?P<attr>\s(?:href|src|action|formaction|xlink:href)=)(?P<q>["'])(?P<url>.*?)(?P=q)"""
+    r"""(?P<attr>\s(?:href|src|action|formaction|xlink:href)=)(?P<q>["'])(?P<url>.*?)(?P=q)""",
+    re.IGNORECASE | re.DOTALL,
 )
 _IMAGE_DATA = re.compile(r"data:image/(?:png|jpeg|gif|webp);base64,[A-Za-z0-9+/=]+")
 
@@ -184,7 +185,7 @@ def neutralise_links(page: str, *, depth: int | None = None) -> str:
 
     def check(match: re.Match[str]) -> str:
         url = html.unescape(match.group("url"))
-        if match.group("attr").strip().startswith("src") and _IMAGE_DATA.fullmatch(url):
+        if match.group("attr").strip().lower().startswith("src") and _IMAGE_DATA.fullmatch(url):
             return match.group(0)
         if safe_href(url, depth=depth):
             return match.group(0)
