@@ -331,6 +331,7 @@ def test_municipality_names_are_not_persons(town):
         "Am 12.03.2023 war der Neubürgerempfang.",
         "Die Kinder sind 2015 und 2018 geboren.",
         "Das Kennzeichen OE steht für Olpe.",
+        "Termine nur Mo. bis Fr. Vormittag, das ist zu wenig.",
     ],
 )
 def test_ordinary_german_is_kept(text):

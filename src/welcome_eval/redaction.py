@@ -223,7 +223,8 @@ _NOT_NAMES = frozenset(
     Telefon Tel Mail Handy Fax Nummer Adresse Kontakt Info Infos Sprachkurs Kurs
     Montag Dienstag Mittwoch Donnerstag Freitag Samstag Sonntag Sonnabend Wochenende
     Januar Februar März April Juni Juli September Oktober November Dezember
-    Mitte Anfang Ende Himmelfahrt Weihnachten Ostern Pfingsten Fronleichnam Silvester
+    Vormittag Nachmittag Abend Morgen Mittag Mitte Anfang Ende Himmelfahrt Weihnachten
+    Ostern Pfingsten Fronleichnam Silvester
     Neujahr Karneval Allerheiligen Advent Heiligabend Martinstag Nikolaustag Straße Str Weg Platz"""
     )
 )
