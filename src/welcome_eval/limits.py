@@ -181,7 +181,8 @@ class _NoAliasLoader(yaml.SafeLoader):
         anchor = getattr(event, "anchor", None)
         if anchor is not None:
             raise yaml.YAMLError(
-                f"anchors (&{anchor}) are not allowed here, line {event.start_mark.line + 1}"
+                f"YAML anchors and aliases (&{anchor}) are not allowed in this file (limit: no "
+                f"aliases), line {event.start_mark.line + 1}"
             )
         return super().compose_node(parent, index)
 

@@ -367,7 +367,13 @@ def _check_quotes(path: Path, text: str, delimiter: str, columns: int) -> None:
                 f"never closed; it would swallow the rest of the file (lines {start}-{last}) "
                 "into one cell"
             ) from None
-        raise ReadError(f"{path.name}: line {reader.line_num}: malformed quoting ({exc})") from None
+        if reader.line_num > start:
+            raise ReadError(
+                f'{path.name}: line {start}: a quote (") opened in the record starting here is '
+                f"not closed where it should be; the record runs on to line {reader.line_num}, "
+                f"where the quoting breaks ({exc}). Those lines would be merged into one row"
+            ) from None
+        raise ReadError(f"{path.name}: line {start}: malformed quoting ({exc})") from None
 
 
 def _check_cells(path: Path, frame: pd.DataFrame, limit: Limits, header_rows: int) -> None:
@@ -510,6 +516,9 @@ def read_xlsx(
             dtype=object,
             header=None,
             engine="openpyxl",
+            # "NA", "null", "n/a" are answers here, not missing values.
+            keep_default_na=False,
+            na_values=[""],
         )
     except (ValueError, KeyError, OSError) as exc:
         raise ReadError(f"{path.name}: not a readable Excel workbook ({_reason(exc)})") from None

@@ -111,34 +111,37 @@ def _describe(node: ast.AST, source: str) -> str:
 
 
 def _rewrite_context(expression: str) -> str:
-    """``@fieldwork_end`` -> ``_at_fieldwork_end``; any other ``@`` or ``_name`` is refused."""
+    """``@fieldwork_end`` -> ``_at_fieldwork_end``; any other ``@`` or ``_name`` is refused.
+
+    The expression is one line, so token columns are character positions and
+    everything else stays as written (for readable error messages).
+    """
     try:
         tokens = list(tokenize.generate_tokens(io.StringIO(expression).readline))
     except (tokenize.TokenError, SyntaxError) as exc:
         raise RuleError(f"not a valid expression ({exc})") from None
-    out: list[tuple[int, str]] = []
-    previous_at = False
-    for token in tokens:
+    positions: list[int] = []
+    for token, following in zip(tokens, [*tokens[1:], None], strict=True):
         if token.type == tokenize.NAME and token.string.startswith("_"):
             raise RuleError(f"forbidden name {token.string!r} (names may not start with '_')")
-        if previous_at:
-            if token.type != tokenize.NAME or token.string not in CONTEXT_NAMES:
+        if token.type == tokenize.OP and token.string == "@=":
+            raise RuleError("forbidden construct '@=' (assignment)")
+        if token.type == tokenize.OP and token.string == "@":
+            name = following.string if following is not None else ""
+            if (
+                following is None
+                or following.type != tokenize.NAME
+                or name not in CONTEXT_NAMES
+                or following.start[1] != token.end[1]
+            ):
                 raise RuleError(
-                    f"forbidden construct '@{token.string}': '@' may only precede "
+                    f"forbidden construct '@{name}': '@' may only precede "
                     f"{', '.join(CONTEXT_NAMES)}"
                 )
-            out.append((tokenize.NAME, _CONTEXT_PREFIX + token.string))
-            previous_at = False
-            continue
-        if token.type == tokenize.OP and token.string in ("@", "@="):
-            if token.string == "@=":
-                raise RuleError("forbidden construct '@=' (assignment)")
-            previous_at = True
-            continue
-        out.append((token.type, token.string))
-    if previous_at:
-        raise RuleError("forbidden construct '@' at the end of the expression")
-    return tokenize.untokenize(out).strip()
+            positions.append(token.start[1])
+    for position in reversed(positions):
+        expression = expression[:position] + _CONTEXT_PREFIX + expression[position + 1 :]
+    return expression
 
 
 @dataclass(frozen=True)
