@@ -185,9 +185,15 @@ def locked(target: Path) -> Iterator[Path]:
     lock; the file is removed when the holder finishes.
     """
     path = target.with_name(f".{target.name}.lock")
-    path.parent.mkdir(parents=True, exist_ok=True)
     while True:
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as exc:
+            raise OutputError(
+                f"--out {target}: kann nicht angelegt werden / cannot be created "
+                f"({exc.strerror or exc})"
+            ) from exc
         try:
             _lock(fd)
         except OSError as exc:
