@@ -390,7 +390,7 @@ CASES = [
     Case("40,000-character cell", _big_cell, ("kommunen_2018.csv", "max_cell_chars")),
     Case("5,013 columns", _many_columns, ("kommunen_2018.csv", "max_columns")),
     Case("XLSX zip bomb", _zip_bomb, ("bomb.xlsx", "max_xlsx_ratio")),
-    Case("XLSX that is no zip", _not_a_zip, ("fake.xlsx", "not an Excel workbook")),
+    Case("XLSX that is no zip", _not_a_zip, ("fake.xlsx", "not a readable Excel workbook")),
     Case("SPSS garbage", _garbage_sav, ("bad.sav", "not a readable SPSS file")),
     Case("Parquet garbage", _garbage_parquet, ("bad.parquet", "not a readable Parquet file")),
     Case(

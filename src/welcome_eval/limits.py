@@ -119,7 +119,8 @@ def check_xlsx_archive(path: Path, limit: Limits | None = None) -> None:
             entries = archive.infolist()
     except zipfile.BadZipFile:
         raise LimitError(
-            f"{path.name}: not an Excel workbook (an .xlsx file is a zip archive; this is not one)"
+            f"{path.name}: not a readable Excel workbook (an .xlsx file is a zip archive; "
+            "this is not one)"
         ) from None
     if len(entries) > limit.max_xlsx_entries:
         raise LimitError(

@@ -617,9 +617,9 @@ def _check_survey(
     )
     if missing_required:
         raise FileValidationError(
-            f"{file}: required column(s) {', '.join(missing_required)} of survey "
-            f"{codebook.survey!r} not found; {len(mapping)} of the file's {total} columns "
-            f"are items of this codebook{hint}"
+            f"{file}: required column(s) {', '.join(missing_required)} not found; "
+            f"{len(mapping)} of the file's {total} columns are items of the codebook of "
+            f"survey {codebook.survey!r}{hint}"
         )
     raise FileValidationError(
         f"{file}: looks like another survey's file: {len(unknown)} of its {total} columns "

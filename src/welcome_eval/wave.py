@@ -100,7 +100,7 @@ class Manifest:
         fmt = field_of.text("format", required=False) or file.suffix.lower().lstrip(".")
         if fmt not in FORMATS:
             raise ManifestError(
-                f"{path}: field 'format': {_short(fmt)} is not one of {', '.join(FORMATS)}"
+                f"{path}: field 'format': format {_short(fmt)} is not one of {', '.join(FORMATS)}"
             )
         sha256 = field_of.text("sha256", required=False, pattern=r"[0-9A-Fa-f]{64}")
         fieldwork = field_of.mapping("fieldwork", keys=("start", "end"))
