@@ -73,8 +73,6 @@ __all__ = [
 CONTEXT_ITEMS: tuple[str, ...] = ("willkommen", "bleibeabsicht")
 #: Label of the whole region in the reports.
 REGION = "Südwestfalen"
-#: Items the regional report maps per municipality (same counts as the benchmark).
-MAPPED_ITEMS: tuple[str, ...] = ("willkommen",)
 
 
 @dataclass(frozen=True)
@@ -106,23 +104,6 @@ class SuppressionPlan:
         if district == REGION:
             return item not in self.hidden_region
         return (district, item) not in self.hidden_district
-
-    def hide_mask(self, table: pd.DataFrame, *, key: str, item: str = "item") -> pd.DataFrame:
-        """A ``force`` mask for :func:`welcome_eval.privacy.protect`: every column of
-        the rows whose ``key`` (an ``ags`` or a district/region label) and
-        ``item`` the plan hides."""
-        rows = []
-        for unit, what in zip(table[key].astype(str), table[item], strict=True):
-            if unit.isdigit():
-                rows.append(not self.shows_own(unit, what))
-            else:
-                rows.append(not self.shows_district(unit, what))
-        hide = np.array(rows, dtype=bool)
-        return pd.DataFrame(
-            np.repeat(hide[:, None], table.shape[1], axis=1),
-            index=table.index,
-            columns=table.columns,
-        )
 
 
 # ---------------------------------------------------------------------------
