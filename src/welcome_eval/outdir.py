@@ -136,6 +136,13 @@ def _contains(outer: Path, inner: Path) -> bool:
     return inner == outer or outer in inner.parents
 
 
+def _home() -> Path:
+    try:
+        return Path.home().resolve()
+    except (RuntimeError, KeyError):  # no home directory known: the root stands in
+        return Path("/")
+
+
 def check_target(path: str | Path, *, protect: Iterable[str | Path] = ()) -> Path:
     """Resolve an ``--out`` path and refuse the ones welcome-eval must never write.
 
@@ -156,7 +163,7 @@ def check_target(path: str | Path, *, protect: Iterable[str | Path] = ()) -> Pat
         )
     reasons = [
         (Path.cwd().resolve(), "das Arbeitsverzeichnis / the working directory"),
-        (Path.home().resolve(), "den Home-Ordner / the home folder"),
+        (_home(), "den Home-Ordner / the home folder"),
         (Path(__file__).resolve().parent, "das Projekt / the project"),
         (config.notebooks_dir().resolve(), "das Projekt / the project"),
         (config.surveys_dir().resolve(), "das Projekt / the project"),
