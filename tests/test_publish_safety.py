@@ -485,3 +485,17 @@ def test_the_researcher_edition_shows_no_absolute_paths(site: Path, tiny: dict[s
     )
     keys = json.loads((site / reports.CACHE_FILE).read_text(encoding="utf-8"))
     assert len(keys) == 4
+
+
+def test_validate_into_an_output_another_run_is_writing_exits_4(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from welcome_eval.outdir import locked
+
+    out = tmp_path / "tidy"
+    with locked(out.resolve()):
+        code = main(["validate", str(demo_data_dir() / "kommunen" / "2021"), "--out", str(out)])
+    assert code == 4
+    err = capsys.readouterr().err
+    assert str(out) in err and f"process {os.getpid()}" in err
+    assert not out.exists() and list(tmp_path.iterdir()) == []
