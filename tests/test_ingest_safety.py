@@ -747,3 +747,68 @@ def test_rule_error_type_is_a_value_error() -> None:
         compile_rule("x.y", {"x"})
     with pytest.raises(ValueError):
         compile_rule("", {"x"})
+
+
+# --- point 7: the file's survey -------------------------------------------------------
+
+
+@pytest.fixture
+def kommunen_with_id_pattern(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A copy of the surveys folder whose kommunen codebook gives lfdn a pattern."""
+    surveys = tmp_path / "surveys"
+    shutil.copytree(surveys_dir(), surveys)
+    codebook = surveys / "kommunen" / "codebook.yaml"
+    text = codebook.read_text(encoding="utf-8")
+    text = text.replace(
+        "  - id: lfdn\n    type: id\n", "  - id: lfdn\n    type: id\n    pattern: '\\d{5}'\n"
+    )
+    assert "pattern:" in text
+    codebook.write_text(text, encoding="utf-8")
+    monkeypatch.setattr("welcome_eval.codebook.surveys_dir", lambda: surveys)
+    return surveys
+
+
+def _set_ids(manifest: Path, ids: dict[int, str]) -> Path:
+    lines = demo_csv_lines(manifest)
+    for number, new in ids.items():
+        lines[number] = new.encode() + lines[number][lines[number].index(b";") :]
+    return replace_data(manifest, b"\r\n".join(lines))
+
+
+def test_ids_off_the_pattern_are_quarantined(
+    tmp_path: Path, kommunen_with_id_pattern: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    manifest = _set_ids(demo_wave(tmp_path), {3: "P-17"})
+    code, out, _ = run_validate(manifest, capsys)
+    assert code == 1
+    assert "row 4, column lfdn" in out and "id_pattern" in out
+
+
+def test_ids_mostly_off_the_pattern_mean_another_survey(
+    tmp_path: Path, kommunen_with_id_pattern: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    manifest = _set_ids(demo_wave(tmp_path), {n: str(n) for n in range(1, 40)})
+    code, _, err = run_validate(manifest, capsys)
+    assert code == 2
+    assert "another survey" in err and "id pattern" in err and "kommunen_2018.csv" in err
+
+
+def test_ignored_tool_columns_do_not_count_as_unknown(tmp_path: Path) -> None:
+    extra = [f"TIME{n:03d}" for n in range(1, 40)]
+    rows = [[*good_row(1), *["12"] * len(extra)], [*good_row(2), *["9"] * len(extra)]]
+    path = write_wave(tmp_path, rows, header=[*HEADER, *extra], extra={"ignore_columns": ["TIME*"]})
+    assert read_wave(path).counts["read"] == 2
+    write_wave(tmp_path, rows, header=[*HEADER, *extra])
+    with pytest.raises(ValueError, match="another survey"):
+        read_wave(path)
+
+
+def test_terminal_escapes_never_reach_the_console(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    manifest = edit_manifest(demo_wave(tmp_path), title="Welle \x1b[2J\x1b[31mrot")
+    code, _, err = run_validate(manifest, capsys)
+    assert code == 2 and "field 'title'" in err and "\x1b" not in err
+    header = [*HEADER, "frei\x1b[2Jtext"]
+    wave = read_wave(write_wave(tmp_path / "w", [[*good_row(1), "x"]], header=header))
+    assert "\x1b" not in "".join(wave.issues["column"].dropna())

@@ -64,6 +64,9 @@ class Item:
     optional: bool = False
     #: Multiple choice given as one delimited column: the delimiter between options.
     separator: str = ";"
+    #: For identifiers: a regular expression every id must match in full (e.g. ``\d{5}``);
+    #: a file whose ids mostly do not is taken for another survey's file.
+    pattern: str | None = None
 
     @property
     def columns(self) -> list[str]:
@@ -371,6 +374,14 @@ def _parse_item(
     if overlap:
         raise CodebookError(f"{where}: codes {sorted(overlap)} are both answers and missing")
     label = str(merged.get("label", spec["id"])).strip()
+    pattern = merged.get("pattern")
+    if pattern is not None:
+        if item_type != "id" or not isinstance(pattern, str) or len(pattern) > 200:
+            raise CodebookError(f"{where}: pattern (text, for id items only) is malformed")
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            raise CodebookError(f"{where}: pattern is not a regular expression ({exc})") from None
     return Item(
         id=str(spec["id"]),
         type=item_type,
@@ -387,4 +398,5 @@ def _parse_item(
         scale=spec.get("scale"),
         optional=bool(merged.get("optional", False)),
         separator=str(merged.get("separator", ";")),
+        pattern=pattern,
     )

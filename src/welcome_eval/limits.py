@@ -50,7 +50,7 @@ class Limits:
     max_columns: int = 4_096
     max_rows: int = 10_000_000
     #: What the parts of an XLSX workbook may expand to, in total.
-    max_xlsx_uncompressed_bytes: int = 1024**3
+    max_xlsx_uncompressed_bytes: int = 512 * 1024**2
     #: Uncompressed / compressed size of any part of a workbook (zip-bomb ratio).
     max_xlsx_ratio: int = 100
     max_xlsx_entries: int = 10_000

@@ -315,8 +315,7 @@ def read_csv(
         raise FileLimitError(str(exc)) from None
     if '"' in text:
         _check_quotes(path, text, delimiter, len(header))
-    frame = _parse_csv_text(path, text, delimiter)
-    frame.columns = [str(c).strip() for c in frame.columns]
+    frame = _clean_columns(_parse_csv_text(path, text, delimiter))
     _check_cells(path, frame, limit, header_rows=1)
     frame = _unescape_formulas(frame)
     # Spreadsheet row of each record: header is row 1. Records with embedded
@@ -395,6 +394,13 @@ def _check_cells(path: Path, frame: pd.DataFrame, limit: Limits, header_rows: in
                 f"the cell has {int(lengths.iloc[position])} characters, more than the limit "
                 f"max_cell_chars = {limit.max_cell_chars}"
             )
+
+
+def _clean_columns(frame: pd.DataFrame) -> pd.DataFrame:
+    """Column names as one line of printable text (no terminal escapes, no line breaks)."""
+    names = [str(c).strip() for c in frame.columns]
+    frame.columns = ["".join(ch if ch.isprintable() else "?" for ch in n) for n in names]
+    return frame
 
 
 def _column_name(name: object) -> str:
@@ -537,6 +543,7 @@ def read_xlsx(
     ]
     frame = grid.iloc[position + 1 :].copy()
     frame.columns = header
+    frame = _clean_columns(frame)
     frame = frame.dropna(how="all")
     # Excel rows count from 1; pandas positions from 0.
     rows = pd.Series(frame.index + 1, index=frame.index, name="row")
@@ -577,8 +584,7 @@ def read_parquet(path: str | Path) -> RawTable:
         frame = pd.read_parquet(path)
     except (OSError, ValueError, pa.ArrowException) as exc:
         raise ReadError(f"{path.name}: not a readable Parquet file ({_reason(exc)})") from None
-    frame = frame.reset_index(drop=True)
-    frame.columns = [str(c).strip() for c in frame.columns]
+    frame = _clean_columns(frame.reset_index(drop=True))
     # Parquet has no header line: the row is the record number, counted from 1.
     rows = pd.Series(range(1, len(frame) + 1), index=frame.index, name="row")
     return RawTable(frame=frame, source_rows=rows, path=path, format="parquet")

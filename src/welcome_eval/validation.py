@@ -53,6 +53,7 @@ RULES_DE = {
     "participation_before_fieldwork": "Teilnahme seit einem Datum nach der Feldzeit",
     "rule_skipped": "Regel nicht prüfbar (Feldzeit fehlt im Manifest)",
     "nul_bytes": "NUL-Zeichen in der Datei entfernt",
+    "id_pattern": "Kennung passt nicht zum Schema der Befragung",
 }
 
 #: More than this share of a file's columns unknown to the codebook: another survey's file.
@@ -566,6 +567,7 @@ def validate(
     values = pd.DataFrame(parsed_values, index=frame.index)
     missing_codes = pd.DataFrame(parsed_codes, index=frame.index)
     _check_wave(values, codebook, mapping, wave, file)
+    _check_id_patterns(frame, codebook, mapping, issues, file)
     duplicate_rows = _check_duplicates(values, codebook, mapping, issues)
     _check_schema(values, codebook, mapping, issues, type_failed, duplicate_rows)
     _check_dates(values, codebook, mapping, issues, today or dt.date.today())
@@ -645,6 +647,27 @@ def _best_other_survey(codebook: Codebook, columns: list[str]) -> str | None:
         if len(mapping) > best_known:
             best, best_known = survey, len(mapping)
     return best if best_known > len(columns) / 2 else None
+
+
+def _check_id_patterns(
+    frame: pd.DataFrame, codebook: Codebook, mapping: dict[str, str], issues: _Issues, file: str
+) -> None:
+    """Ids must match their item's ``pattern``; mostly not matching means another survey."""
+    for item_id in codebook.items_of(type="id"):
+        item = codebook[item_id]
+        if item.pattern is None or item_id not in mapping:
+            continue
+        column = mapping[item_id]
+        ids = _as_text(frame[column])
+        given = ids.notna() & (ids != "")
+        wrong = given & ~ids.str.fullmatch(item.pattern).fillna(False).astype(bool)
+        if given.sum() and wrong.sum() > given.sum() / 2:
+            raise FileValidationError(
+                f"{file}: looks like another survey's file: {int(wrong.sum())} of "
+                f"{int(given.sum())} ids in column {item_id} do not match the id pattern of "
+                f"survey {codebook.survey!r}"
+            )
+        issues.add_rows(wrong, column, "id_pattern", f"{item.short}: not an id of this survey")
 
 
 def _check_wave(

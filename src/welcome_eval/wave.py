@@ -95,7 +95,7 @@ class Manifest:
             raise ManifestError(f"{path}: missing field(s) {', '.join(missing)}")
         field_of = _Fields(path, raw)
         survey = field_of.text("survey", pattern=r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
-        wave = field_of.text("wave", numbers=True, pattern=r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
+        wave = field_of.text("wave", numbers=True, pattern=r"\w[\w .-]{0,63}")
         file = _wave_file(path, field_of.text("file"))
         fmt = field_of.text("format", required=False) or file.suffix.lower().lstrip(".")
         if fmt not in FORMATS:
@@ -261,6 +261,11 @@ class _Fields:
             value = str(value)
         if not isinstance(value, str):
             raise ManifestError(f"{self.path}: field {key!r} must be text, got {_kind(value)}")
+        if any(not c.isprintable() for c in value):
+            raise ManifestError(
+                f"{self.path}: field {key!r} holds control characters (line breaks, tabs, "
+                "terminal escapes); it must be one line of plain text"
+            )
         if pattern is not None and not re.fullmatch(pattern, value):
             raise ManifestError(f"{self.path}: field {key!r}: {_short(value)} is not valid here")
         return value
