@@ -196,21 +196,43 @@ def _strip_nul(path: Path, data: bytes) -> tuple[bytes, list[tuple[str, str]]]:
     return data.replace(b"\x00", b""), [note]
 
 
-def _check_lines(path: Path, data: bytes, limit: Limits) -> None:
-    """Refuse a physical line longer than ``max_line_bytes`` before any parser reads it."""
-    if len(data) <= limit.max_line_bytes:
+def _check_lines(path: Path, limit: Limits, block_size: int = 8 << 20) -> None:
+    """Refuse a physical line longer than ``max_line_bytes`` before the file is read.
+
+    The file is scanned in blocks, so a 200 MB line is refused with the memory
+    of one block.
+    """
+    if path.stat().st_size <= limit.max_line_bytes:
         return
-    codes = np.frombuffer(data, dtype=np.uint8)
-    breaks = np.flatnonzero((codes == 10) | (codes == 13))
-    edges = np.concatenate(([-1], breaks, [len(data)]))
-    lengths = np.diff(edges) - 1
-    longest = int(lengths.argmax())
-    if lengths[longest] > limit.max_line_bytes:
-        line = _line_of(data, int(edges[longest]) + 1)
-        raise FileLimitError(
-            f"{path.name}: line {line} has {human_bytes(int(lengths[longest]))}, more than the "
-            f"limit max_line_bytes = {human_bytes(limit.max_line_bytes)}"
-        )
+    line, current = 1, 0
+    with open(path, "rb") as handle:
+        while block := handle.read(block_size):
+            codes = np.frombuffer(block, dtype=np.uint8)
+            breaks = np.flatnonzero((codes == 10) | (codes == 13))
+            if len(breaks) == 0:
+                current += len(block)
+            else:
+                first = current + int(breaks[0])
+                inner = np.diff(breaks) - 1
+                longest = max(first, int(inner.max()) if len(inner) else 0)
+                if longest > limit.max_line_bytes:
+                    position = 0 if first == longest else int(breaks[int(inner.argmax())]) + 1
+                    at = line + int(np.count_nonzero(codes[:position] == 10))
+                    _line_too_long(path, at, longest, limit)
+                line += int(np.count_nonzero(codes == 10))
+                current = len(block) - int(breaks[-1]) - 1
+            if current > limit.max_line_bytes:
+                _line_too_long(path, line, current, limit, at_least=True)
+
+
+def _line_too_long(
+    path: Path, line: int, length: int, limit: Limits, *, at_least: bool = False
+) -> None:
+    size = ("more than " if at_least else "") + human_bytes(length)
+    raise FileLimitError(
+        f"{path.name}: line {line} has {size}, more than the limit "
+        f"max_line_bytes = {human_bytes(limit.max_line_bytes)}"
+    )
 
 
 def _check_mixed(path: Path, data: bytes, encoding: str) -> None:
@@ -292,12 +314,12 @@ def read_csv(
         check_file_size(path, "csv", limit)
     except LimitError as exc:
         raise FileLimitError(str(exc)) from None
+    _check_lines(path, limit)
     data = path.read_bytes()
     notes: list[tuple[str, str]] = []
     if not data.startswith((b"\xff\xfe", b"\xfe\xff")):
         _check_binary(path, data)
         data, notes = _strip_nul(path, data)
-    _check_lines(path, data, limit)
     text, used_encoding = _decode(path, data, encoding)
     if not text.strip():
         raise ReadError(f"{path.name}: the file is empty (only blank lines)")

@@ -22,9 +22,9 @@ import yaml
 
 from welcome_eval import __version__
 from welcome_eval.codebook import Codebook
-from welcome_eval.limits import LimitError, limits, load_yaml
+from welcome_eval.limits import LimitError, check_file_size, limits, load_yaml
 from welcome_eval.privacy import pseudonym_key, pseudonymise
-from welcome_eval.readers import FORMATS, TOOL_PRESETS, read_raw
+from welcome_eval.readers import FORMATS, TOOL_PRESETS, FileLimitError, read_raw
 from welcome_eval.validation import (
     STATUS_FLAGGED,
     STATUS_QUARANTINED,
@@ -541,6 +541,11 @@ def read_wave(manifest_or_path: str | Path | Manifest) -> Wave:
     manifest = _manifest(manifest_or_path)
     if not manifest.file.is_file():
         raise ManifestError(f"{manifest.path}: raw file {manifest.file} not found")
+    try:
+        # Before hashing: a file beyond the size limit is not read at all.
+        check_file_size(manifest.file, manifest.format)
+    except LimitError as exc:
+        raise FileLimitError(str(exc)) from None
     actual = sha256_of(manifest.file)
     if manifest.sha256 and manifest.sha256.lower() != actual:
         raise ManifestError(
