@@ -812,3 +812,17 @@ def test_terminal_escapes_never_reach_the_console(
     header = [*HEADER, "frei\x1b[2Jtext"]
     wave = read_wave(write_wave(tmp_path / "w", [[*good_row(1), "x"]], header=header))
     assert "\x1b" not in "".join(wave.issues["column"].dropna())
+
+
+def test_nul_characters_in_a_parquet_extract_are_removed_with_a_note(tmp_path: Path) -> None:
+    manifest = demo_wave(tmp_path)
+    frame = pd.read_csv(
+        manifest.parent / "kommunen_2018.csv", sep=";", dtype=str, encoding="cp1252"
+    )
+    frame.loc[2, "ideen"] = "Mehr\x00 Austausch"
+    frame.to_parquet(manifest.parent / "k.parquet", index=False)
+    edit_manifest(manifest, file="k.parquet", format="parquet", encoding=None, delimiter=None)
+    wave = read_wave(manifest)
+    assert "Mehr Austausch" in set(wave.data["ideen"].dropna())
+    note = wave.issues[wave.issues["rule"] == "nul_bytes"]["message"].item()
+    assert "row(s) 3" in note

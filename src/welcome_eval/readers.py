@@ -418,6 +418,26 @@ def _check_cells(path: Path, frame: pd.DataFrame, limit: Limits, header_rows: in
             )
 
 
+def _strip_nul_cells(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[tuple[str, str]]]:
+    """Remove NUL characters from text cells (typed files), with a note naming the rows."""
+    rows: set[int] = set()
+    count = 0
+    for column in frame.columns:
+        cells = frame[column]
+        if not (cells.dtype == object or isinstance(cells.dtype, pd.StringDtype)):
+            continue
+        text = cells.astype("string")
+        has = text.str.contains("\x00", regex=False).fillna(False).astype(bool)
+        if has.any():
+            count += int(text[has].str.count("\x00").sum())
+            rows |= {int(i) + 1 for i in np.flatnonzero(has.to_numpy())}
+            frame[column] = cells.where(~has, text.str.replace("\x00", "", regex=False))
+    if not count:
+        return frame, []
+    listed = ", ".join(map(str, sorted(rows)[:10])) + (", ..." if len(rows) > 10 else "")
+    return frame, [("nul_bytes", f"{count} NUL character(s) removed, in row(s) {listed}")]
+
+
 def _clean_columns(frame: pd.DataFrame) -> pd.DataFrame:
     """Column names as one line of printable text (no terminal escapes, no line breaks)."""
     names = [str(c).strip() for c in frame.columns]
@@ -607,9 +627,11 @@ def read_parquet(path: str | Path) -> RawTable:
     except (OSError, ValueError, pa.ArrowException) as exc:
         raise ReadError(f"{path.name}: not a readable Parquet file ({_reason(exc)})") from None
     frame = _clean_columns(frame.reset_index(drop=True))
+    _check_cells(path, frame, limit, header_rows=0)
+    frame, notes = _strip_nul_cells(frame)
     # Parquet has no header line: the row is the record number, counted from 1.
     rows = pd.Series(range(1, len(frame) + 1), index=frame.index, name="row")
-    return RawTable(frame=frame, source_rows=rows, path=path, format="parquet")
+    return RawTable(frame=frame, source_rows=rows, path=path, format="parquet", notes=notes)
 
 
 def read_sav(path: str | Path) -> RawTable:
@@ -636,12 +658,14 @@ def read_sav(path: str | Path) -> RawTable:
             f"{path.name}: not a readable SPSS file ({type(exc).__name__}: {_reason(exc)})"
         ) from None
     _check_cells(path, frame, limit, header_rows=0)
+    frame, notes = _strip_nul_cells(frame)
     rows = pd.Series(range(1, len(frame) + 1), index=frame.index, name="row")
     return RawTable(
         frame=frame,
         source_rows=rows,
         path=path,
         format="sav",
+        notes=notes,
         detected={"encoding": meta.file_encoding, "file_label": meta.file_label},
         value_labels={k: dict(v) for k, v in meta.variable_value_labels.items()},
     )
