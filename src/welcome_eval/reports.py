@@ -825,17 +825,20 @@ def _retired(out_dir: Path) -> Path:
 
 
 def _looks_like_a_build(folder: Path, *, partial: bool = False) -> bool:
-    """A folder written by an earlier version (no marker yet): only pages and the
-    content keys, and (unless ``partial``) an index saying it was made by welcome_eval."""
-    files = outdir.files_in(folder)
-    if not files or not all(
-        f.endswith(".html") or f == CACHE_FILE or Path(f).name in outdir.OS_FILES for f in files
-    ):
+    """A folder written by an earlier version (no marker yet): only pages that say
+    they were made by welcome_eval (footer or title) and the content keys, and
+    (unless ``partial``, a build killed half-way) the index."""
+    files = [f for f in outdir.files_in(folder) if Path(f).name not in outdir.OS_FILES]
+    pages = [f for f in files if f.endswith(".html")]
+    if not pages or any(f not in pages and f != CACHE_FILE for f in files):
         return False
-    if partial:
-        return True
-    index = folder / "index.html"
-    return index.is_file() and "welcome_eval" in index.read_text(encoding="utf-8", errors="ignore")
+    if not partial and "index.html" not in pages:
+        return False
+    signatures = ("welcome_eval", "Willkommen in Südwestfalen")  # report footers, catalogue
+    return all(
+        any(s in (folder / page).read_text(encoding="utf-8", errors="ignore") for s in signatures)
+        for page in pages
+    )
 
 
 def _recover(out_dir: Path) -> bool:
