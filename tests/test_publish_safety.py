@@ -499,3 +499,20 @@ def test_validate_into_an_output_another_run_is_writing_exits_4(
     err = capsys.readouterr().err
     assert str(out) in err and f"process {os.getpid()}" in err
     assert not out.exists() and list(tmp_path.iterdir()) == []
+
+
+def test_an_edited_marker_cannot_make_validate_delete_outside_its_folder(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    wave = str(demo_data_dir() / "kommunen" / "2021")
+    out = tmp_path / "tidy"
+    assert main(["validate", wave, "--out", str(out)]) == 0
+    victim = tmp_path / "victim.txt"
+    victim.write_text("bleibt", encoding="utf-8")
+    marker = out / ".welcome-eval-output"
+    marker.write_text(
+        marker.read_text(encoding="utf-8") + f"../victim.txt\n{victim}\n", encoding="utf-8"
+    )
+    assert main(["validate", wave, "--out", str(out)]) == 0
+    assert victim.read_text(encoding="utf-8") == "bleibt"
+    capsys.readouterr()

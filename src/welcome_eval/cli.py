@@ -7,6 +7,10 @@ import os
 import shutil
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from welcome_eval.wave import Wave
 
 EXIT_OK = 0
 EXIT_QUARANTINED = 1
@@ -101,7 +105,7 @@ def _validate_output(folder: Path) -> bool:
     return bool(files) and set(files) <= VALIDATE_FILES
 
 
-def _write_wave(wave: object, out: Path, source: Path) -> Path:
+def _write_wave(wave: Wave, out: Path, source: Path) -> Path:
     """Write the tidy wave into ``out`` without touching anything welcome-eval did
     not write there: the files are written into a temporary folder inside ``out``
     and moved into place one by one; files an earlier run wrote and this one does
@@ -117,7 +121,7 @@ def _write_wave(wave: object, out: Path, source: Path) -> Path:
         for leftover in target.glob(outdir.TEMP_PREFIX + "*"):
             shutil.rmtree(leftover, ignore_errors=True)  # left by a killed run
         with tempfile.TemporaryDirectory(prefix=outdir.TEMP_PREFIX, dir=target) as temp:
-            produced = Path(wave.write(Path(temp) / "wave"))  # type: ignore[attr-defined]
+            produced = Path(wave.write(Path(temp) / "wave"))
             names = outdir.files_in(produced)
             clash = sorted(set(names) & set(foreign))
             if clash:
@@ -134,7 +138,10 @@ def _write_wave(wave: object, out: Path, source: Path) -> Path:
                 os.replace(produced / name, target / name)
         for stale in sorted(ours - set(names)):
             path = target / stale
-            if path.is_file() or path.is_symlink():
+            # Only a plain relative name inside the folder: a marker is a text file anyone
+            # can edit, and it must never lead welcome-eval to delete anything else.
+            inside = not Path(stale).is_absolute() and ".." not in Path(stale).parts
+            if inside and (path.is_file() or path.is_symlink()):
                 path.unlink()
         outdir.write_marker(target, names, command="validate --out")
     return target
