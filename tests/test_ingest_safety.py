@@ -826,3 +826,11 @@ def test_nul_characters_in_a_parquet_extract_are_removed_with_a_note(tmp_path: P
     assert "Mehr Austausch" in set(wave.data["ideen"].dropna())
     note = wave.issues[wave.issues["rule"] == "nul_bytes"]["message"].item()
     assert "row(s) 3" in note
+
+
+def test_text_garbled_before_it_reached_us_is_flagged(tmp_path: Path) -> None:
+    rows = [good_row(1, ideen="GrÃ¶ÃŸere Willkommensmappe"), good_row(2, ideen="Größere Mappe")]
+    wave = read_wave(write_wave(tmp_path, rows, encoding="utf-8"))
+    assert wave.counts["accepted_with_flags"] == 1
+    flagged = wave.issues[wave.issues["rule"] == "mojibake"]
+    assert flagged["row"].tolist() == [2] and flagged["column"].tolist() == ["ideen"]

@@ -409,7 +409,8 @@ def _check_cells(path: Path, frame: pd.DataFrame, limit: Limits, header_rows: in
         if not (cells.dtype == object or isinstance(cells.dtype, pd.StringDtype)):
             continue
         lengths = cells.astype("string").str.len()
-        if len(lengths) and lengths.max(skipna=True) > limit.max_cell_chars:
+        longest = lengths.max(skipna=True) if len(lengths) else None
+        if longest is not None and pd.notna(longest) and longest > limit.max_cell_chars:
             position = int(lengths.to_numpy(dtype="float64", na_value=0).argmax())
             raise FileLimitError(
                 f"{path.name}: row {position + header_rows + 1}, column {_column_name(column)}: "

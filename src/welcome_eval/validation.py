@@ -54,6 +54,7 @@ RULES_DE = {
     "rule_skipped": "Regel nicht prüfbar (Feldzeit fehlt im Manifest)",
     "nul_bytes": "NUL-Zeichen in der Datei entfernt",
     "id_pattern": "Kennung passt nicht zum Schema der Befragung",
+    "mojibake": "Text falsch kodiert (z. B. „Ã¶“ statt „ö“)",
 }
 
 #: More than this share of a file's columns unknown to the codebook: another survey's file.
@@ -574,6 +575,7 @@ def validate(
     _check_rules(values, codebook, mapping, issues, fieldwork)
     _check_straightlining(values, codebook, issues)
     _check_speeders(values, codebook, mapping, issues)
+    _check_mojibake(frame, codebook, mapping, issues)
     _compare_value_labels(raw, codebook, mapping, issues)
 
     table = issues.table()
@@ -822,6 +824,32 @@ def _check_rules(
             broken &= values[sorted(names)].notna().all(axis=1)
         first = mapping[sorted(names)[0]] if names else None
         issues.add_rows(broken, first, rule.id, rule.message, rule.severity)
+
+
+#: UTF-8 read as cp1252: "Ã¶" for "ö", "ÃŸ" for "ß", "â€ž" for "„".
+_MOJIBAKE = re.compile(
+    "Ã[\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u2013-\u203a\u20ac\u2122]|â€"
+)
+
+
+def _check_mojibake(
+    frame: pd.DataFrame, codebook: Codebook, mapping: dict[str, str], issues: _Issues
+) -> None:
+    """Flag open answers that were garbled by a wrong encoding before they reached us."""
+    for item_id in codebook.items_of(type="text"):
+        if item_id not in mapping:
+            continue
+        column = mapping[item_id]
+        text = _as_text(frame[column])
+        garbled = text.str.contains(_MOJIBAKE).fillna(False).astype(bool)
+        issues.add_rows(
+            garbled,
+            column,
+            "mojibake",
+            "the text looks mis-encoded (UTF-8 read as cp1252, e.g. 'Ã¶' for 'ö'); "
+            "check the export's encoding",
+            "warning",
+        )
 
 
 def _check_straightlining(values: pd.DataFrame, codebook: Codebook, issues: _Issues) -> None:
