@@ -4,6 +4,12 @@ A wave manifest is a small YAML file (survey, wave id, fieldwork dates, raw
 file, format, sha256). :func:`read_wave` reads the raw file in its format,
 maps it to the survey's codebook, validates it row by row, pseudonymises the
 respondent ids and returns a :class:`Wave`.
+
+A manifest is input from outside, so it is read defensively: without YAML
+anchors or aliases, within :mod:`welcome_eval.limits`, every field checked for
+its type (errors name the field), and ``file`` must name a file inside the
+manifest's own folder (no absolute path, no ``..``, no symbolic link leading
+out). Errors never quote the content of the raw file.
 """
 
 from __future__ import annotations
