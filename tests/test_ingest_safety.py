@@ -318,6 +318,16 @@ def _quarantined_formulas(tmp_path: Path) -> Path:
     return write_wave(tmp_path / "data" / "kommunen" / "t", rows)
 
 
+def _utf16(*, bom: bool) -> Callable[[Path], Path]:
+    def make(tmp_path: Path) -> Path:
+        manifest = demo_wave(tmp_path)
+        text = (manifest.parent / "kommunen_2018.csv").read_bytes().decode("cp1252")
+        replace_data(manifest, text.encode("utf-16" if bom else "utf-16-le"))
+        return edit_manifest(manifest, encoding=None)
+
+    return make
+
+
 HEADER_LINE = ";".join(HEADER).encode()
 
 CASES = [
@@ -449,6 +459,37 @@ CASES = [
     Case("manifest not UTF-8", _manifest_text(b"\xff\xfe\x00s\x00"), ("manifest.yaml", "UTF-8")),
     Case("manifest not found", lambda tmp_path: tmp_path / "nowhere", ("nowhere", "not found")),
     Case("rows with formulas", _quarantined_formulas, ("export.csv row 4",), code=1),
+    Case("empty file field", _with_manifest(file=""), ("field 'file'",)),
+    Case("file names the folder", _with_manifest(file="."), ("field 'file'", "not found")),
+    Case("sha256 not hex", _with_manifest(sha256="abc"), ("field 'sha256'",)),
+    Case("wave id with a path", _with_manifest(wave="../x"), ("field 'wave'",)),
+    Case(
+        "Windows absolute path",
+        _with_manifest(file="C:\\data\\x.csv"),
+        ("field 'file'", "absolute"),
+    ),
+    Case("UNC path", _with_manifest(file="\\\\server\\x.csv"), ("field 'file'", "absolute")),
+    Case("file as a number", _with_manifest(file=17), ("field 'file' must be text",)),
+    Case("fieldwork as a list", _with_manifest(fieldwork=["2018"]), ("field 'fieldwork'",)),
+    Case(
+        "fieldwork start as a number",
+        _with_manifest(fieldwork={"start": 20180611, "end": "2018-07-13"}),
+        ("field 'fieldwork.start'",),
+    ),
+    Case("ignore_columns as text", _with_manifest(ignore_columns="TIME*"), ("ignore_columns",)),
+    Case(
+        "columns mapped to no item",
+        _with_manifest(columns={"x": "nosuch"}),
+        ("field 'columns'", "nosuch"),
+    ),
+    Case("sheet as a list", _with_manifest(sheet=[1]), ("field 'sheet'",)),
+    Case(
+        "a column twice",
+        _with_csv(b"lfdn;lfdn;ags\r\n1;2;05970040\r\n"),
+        ("kommunen_2018.csv", "'lfdn' appears twice", "columns 1 and 2"),
+    ),
+    Case("UTF-16 without byte-order mark", _utf16(bom=False), ("kommunen_2018.csv", "UTF-16")),
+    Case("UTF-16 with byte-order mark", _utf16(bom=True), ("rows read: 52",), code=0),
 ]
 
 

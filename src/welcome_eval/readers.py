@@ -173,6 +173,11 @@ def _check_binary(path: Path, data: bytes) -> None:
             "text at all: a damaged or unfinished copy?"
         )
     head = data[: 1 << 16]
+    if len(head) >= 8 and head[1::2].count(0) > 0.9 * (len(head) // 2):
+        raise ReadError(
+            f"{path.name}: looks like UTF-16 text without a byte-order mark; set "
+            "'encoding: utf-16-le' in the manifest (or save the file as UTF-8)"
+        )
     control = sum(head.count(bytes([b])) for b in _CONTROL_BYTES)
     if control > max(8, len(head) // 100):
         raise ReadError(
@@ -317,7 +322,8 @@ def read_csv(
     _check_lines(path, limit)
     data = path.read_bytes()
     notes: list[tuple[str, str]] = []
-    if not data.startswith((b"\xff\xfe", b"\xfe\xff")):
+    wide = (encoding or "").lower().replace("_", "-").startswith(("utf-16", "utf-32"))
+    if not wide and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
         _check_binary(path, data)
         data, notes = _strip_nul(path, data)
     text, used_encoding = _decode(path, data, encoding)
@@ -335,6 +341,7 @@ def read_csv(
         check_columns(path.name, len(header), limit)
     except LimitError as exc:
         raise FileLimitError(str(exc)) from None
+    _check_duplicate_names(path, header)
     if '"' in text:
         _check_quotes(path, text, delimiter, len(header))
     frame = _clean_columns(_parse_csv_text(path, text, delimiter))
@@ -437,6 +444,21 @@ def _strip_nul_cells(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[tuple[str,
         return frame, []
     listed = ", ".join(map(str, sorted(rows)[:10])) + (", ..." if len(rows) > 10 else "")
     return frame, [("nul_bytes", f"{count} NUL character(s) removed, in row(s) {listed}")]
+
+
+def _check_duplicate_names(path: Path, header: list[str]) -> None:
+    """Two columns with the same name: which one holds the answers is anybody's guess."""
+    seen: dict[str, int] = {}
+    for number, name in enumerate(header, start=1):
+        key = str(name).strip()
+        if not key:
+            continue
+        if key in seen:
+            raise ReadError(
+                f"{path.name}: column {_column_name(key)} appears twice in the header (columns "
+                f"{seen[key]} and {number}); rename or remove one"
+            )
+        seen[key] = number
 
 
 def _clean_columns(frame: pd.DataFrame) -> pd.DataFrame:
@@ -584,6 +606,7 @@ def read_xlsx(
         f"Spalte {number}" if value is None or value != value else str(value).strip()
         for number, value in enumerate(grid.iloc[position], start=1)
     ]
+    _check_duplicate_names(path, header)
     frame = grid.iloc[position + 1 :].copy()
     frame.columns = header
     frame = _clean_columns(frame)

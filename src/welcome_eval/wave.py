@@ -546,7 +546,10 @@ def read_wave(manifest_or_path: str | Path | Manifest) -> Wave:
     """
     manifest = _manifest(manifest_or_path)
     if not manifest.file.is_file():
-        raise ManifestError(f"{manifest.path}: raw file {manifest.file} not found")
+        raise ManifestError(
+            f"{manifest.path}: field 'file': raw file {_short(manifest.file.name)} not found "
+            "in the wave folder"
+        )
     try:
         # Before hashing: a file beyond the size limit is not read at all.
         check_file_size(manifest.file, manifest.format)
@@ -559,6 +562,13 @@ def read_wave(manifest_or_path: str | Path | Manifest) -> Wave:
             f"({manifest.sha256}); the file changed after the manifest was written"
         )
     codebook = Codebook.for_survey(manifest.survey)
+    known = codebook.column_items()
+    for name, item_id in manifest.columns.items():
+        if item_id not in known:
+            raise ManifestError(
+                f"{manifest.path}: field 'columns': {_short(name)} -> {_short(item_id)}: "
+                f"{_short(item_id)} is not an item of the codebook of survey {manifest.survey!r}"
+            )
     raw = read_raw(manifest.file, manifest.format, **manifest.reader_options)
     fieldwork = (
         (manifest.fieldwork_start, manifest.fieldwork_end)
