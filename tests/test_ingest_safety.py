@@ -875,3 +875,25 @@ def test_text_garbled_before_it_reached_us_is_flagged(tmp_path: Path) -> None:
     assert wave.counts["accepted_with_flags"] == 1
     flagged = wave.issues[wave.issues["rule"] == "mojibake"]
     assert flagged["row"].tolist() == [2] and flagged["column"].tolist() == ["ideen"]
+
+
+@pytest.mark.parametrize(
+    ("section", "value"),
+    [
+        ("quality", "straightlining"),
+        ("privacy", ["Name"]),
+        ("missing_codes", ["-9"]),
+        ("items", "lfdn"),
+        ("scales", "fuenf"),
+        ("rules", "auszug >= einzug"),
+    ],
+)
+def test_codebook_sections_of_the_wrong_kind_name_the_section(
+    tmp_path: Path, section: str, value: object
+) -> None:
+    raw = _codebook_with_rule("n >= 0")
+    raw[section] = value
+    path = tmp_path / "codebook.yaml"
+    path.write_text(yaml.safe_dump(raw), encoding="utf-8")
+    with pytest.raises(CodebookError, match=section):
+        Codebook.load(path)

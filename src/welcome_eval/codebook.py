@@ -252,11 +252,28 @@ class Codebook:
     @classmethod
     def from_dict(cls, raw: Mapping[str, Any], *, path: Path | None = None) -> Codebook:
         where = str(path) if path else "codebook"
+        try:
+            return cls._from_dict(raw, path=path, where=where)
+        except CodebookError:
+            raise
+        except (AttributeError, TypeError, ValueError, KeyError) as exc:
+            # A section of the wrong kind (text where a mapping belongs, ...).
+            raise CodebookError(
+                f"{where}: malformed codebook ({type(exc).__name__}: {str(exc)[:200]})"
+            ) from None
+
+    @classmethod
+    def _from_dict(cls, raw: Mapping[str, Any], *, path: Path | None, where: str) -> Codebook:
         if not isinstance(raw, Mapping):
             raise CodebookError(f"{where}: expected a mapping at top level")
         for key in ("survey", "respondent_id", "items"):
             if key not in raw:
                 raise CodebookError(f"{where}: missing top-level key {key!r}")
+        for section in ("missing_codes", "scales", "quality", "privacy"):
+            if not isinstance(raw.get(section) or {}, Mapping):
+                raise CodebookError(f"{where}: {section} must be a mapping")
+        if not isinstance(raw["items"], list | tuple):
+            raise CodebookError(f"{where}: items must be a list of items")
         default_missing = _int_keys(raw.get("missing_codes", {}), where, "missing_codes")
         scales = raw.get("scales", {}) or {}
         items: dict[str, Item] = {}
@@ -278,6 +295,10 @@ class Codebook:
         quality = raw.get("quality", {}) or {}
         straightlining = quality.get("straightlining", {}) or {}
         speeders = quality.get("speeders", {}) or {}
+        if not isinstance(straightlining, Mapping) or not isinstance(speeders, Mapping):
+            raise CodebookError(
+                f"{where}: quality.straightlining and quality.speeders are mappings"
+            )
         constructs = tuple(straightlining.get("constructs", ()))
         unknown = [c for c in constructs if not any(i.construct == c for i in items.values())]
         if unknown:
