@@ -897,3 +897,16 @@ def test_codebook_sections_of_the_wrong_kind_name_the_section(
     path.write_text(yaml.safe_dump(raw), encoding="utf-8")
     with pytest.raises(CodebookError, match=section):
         Codebook.load(path)
+
+
+def test_validate_out_writes_a_formula_safe_validation_csv(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    manifest = _quarantined_formulas(tmp_path)
+    out = tmp_path / "geprueft"
+    assert main(["validate", str(manifest), "--out", str(out)]) == 1
+    capsys.readouterr()
+    text = (out / "validation.csv").read_text(encoding="utf-8-sig")
+    cells = [cell for row in csv.reader(io.StringIO(text), delimiter=";") for cell in row]
+    assert "'" + PAYLOADS[0] in cells and "'" + PAYLOADS[1] in cells
+    assert not any(cell[:1] in ("=", "+", "@", "\t", "\r") for cell in cells)
