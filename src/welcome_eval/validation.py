@@ -628,7 +628,12 @@ def _check_survey(
     raise FileValidationError(
         f"{file}: looks like another survey's file: {len(unknown)} of its {total} columns "
         f"({share:.0%}) are not in the codebook of survey {codebook.survey!r} (at most "
-        f"{MAX_UNKNOWN_COLUMN_SHARE:.0%} may be){hint}"
+        f"{MAX_UNKNOWN_COLUMN_SHARE:.0%} may be)"
+        + (
+            hint
+            or "; if the extra columns belong to the export, list them under "
+            "'ignore_columns' in the manifest"
+        )
     )
 
 
