@@ -557,6 +557,9 @@ def _codebook_with_rule(expression: str) -> dict:
         ("n == {'a': 1}", "Dict"),
         ("isna", "isna is a function"),
         ("notna(n, n)", "takes 1 argument"),
+        ("'a' * 999999999 == n", "no arithmetic with text"),
+        ("id * 1000000000 == id", "no arithmetic with text"),
+        ("-'a' == n", "no arithmetic with text"),
     ],
 )
 def test_rule_with_forbidden_construct_is_refused_at_load(

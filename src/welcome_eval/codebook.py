@@ -291,7 +291,12 @@ class Codebook:
         rule_specs = raw.get("rules", ()) or ()
         if not isinstance(rule_specs, list | tuple):
             raise CodebookError(f"{where}: rules must be a list of rules")
-        rules = tuple(_parse_rule(spec, where, columns) for spec in rule_specs)
+        text_columns = {
+            item.id
+            for item in items.values()
+            if item.type in ("id", "municipality", "wave", "text")
+        }
+        rules = tuple(_parse_rule(spec, where, columns, text_columns) for spec in rule_specs)
         quality = raw.get("quality", {}) or {}
         straightlining = quality.get("straightlining", {}) or {}
         speeders = quality.get("speeders", {}) or {}
@@ -327,7 +332,9 @@ class Codebook:
         )
 
 
-def _parse_rule(spec: Mapping[str, Any], where: str, columns: set[str]) -> Rule:
+def _parse_rule(
+    spec: Mapping[str, Any], where: str, columns: set[str], text_columns: set[str]
+) -> Rule:
     if not isinstance(spec, Mapping) or not {"id", "expression"} <= set(spec):
         raise CodebookError(f"{where}: every rule needs an 'id' and an 'expression'")
     severity = spec.get("severity", "warning")
@@ -337,7 +344,7 @@ def _parse_rule(spec: Mapping[str, Any], where: str, columns: set[str]) -> Rule:
     if not isinstance(expression, str):
         raise CodebookError(f"{where}, rule {spec['id']}: expression must be text")
     try:
-        compiled = compile_rule(expression, columns)
+        compiled = compile_rule(expression, columns, text_columns)
     except RuleError as exc:
         raise CodebookError(
             f"{where}, rule {spec['id']}: {exc} in expression {expression[:200]!r}; rules may "

@@ -163,10 +163,14 @@ class Expression:
         return result.fillna(False).astype(bool)
 
 
-def compile_rule(expression: str, columns: Collection[str]) -> Expression:
+def compile_rule(
+    expression: str, columns: Collection[str], text_columns: Collection[str] = ()
+) -> Expression:
     """Parse and check a rule expression; :class:`RuleError` names what is not allowed.
 
-    ``columns`` are the names the rule may use (the codebook's columns).
+    ``columns`` are the names the rule may use (the codebook's columns);
+    ``text_columns`` those holding text, which take no arithmetic (``ideen * 10**9``
+    would build gigabytes of text), as text literals take none.
 
     Examples
     --------
@@ -195,7 +199,7 @@ def compile_rule(expression: str, columns: Collection[str]) -> Expression:
         raise RuleError(f"the expression has more than {MAX_NODES} parts")
     names: set[str] = set()
     context: set[str] = set()
-    _Checker(source, set(columns), names, context).visit(tree.body)
+    _Checker(source, set(columns), names, context, set(text_columns)).visit(tree.body)
     return Expression(
         source=expression, tree=tree, names=tuple(sorted(names)), context=tuple(sorted(context))
     )
@@ -204,11 +208,24 @@ def compile_rule(expression: str, columns: Collection[str]) -> Expression:
 class _Checker:
     """Walks the syntax tree and refuses every node the language does not have."""
 
-    def __init__(self, source: str, columns: set[str], names: set[str], context: set[str]) -> None:
+    def __init__(
+        self,
+        source: str,
+        columns: set[str],
+        names: set[str],
+        context: set[str],
+        text_columns: set[str],
+    ) -> None:
         self.source = source
         self.columns = columns
         self.names = names
         self.context = context
+        self.text_columns = text_columns
+
+    def is_text(self, node: ast.AST) -> bool:
+        return (isinstance(node, ast.Constant) and isinstance(node.value, str)) or (
+            isinstance(node, ast.Name) and node.id in self.text_columns
+        )
 
     def forbid(self, node: ast.AST, why: str = "") -> RuleError:
         return RuleError(f"forbidden construct {_describe(node, self.source)}{why}")
@@ -240,11 +257,17 @@ class _Checker:
         if isinstance(node, ast.UnaryOp):
             if not isinstance(node.op, ast.Not | ast.USub | ast.UAdd | ast.Invert):
                 raise self.forbid(node)
+            if isinstance(node.op, ast.USub | ast.UAdd) and self.is_text(node.operand):
+                raise self.forbid(node, ": no arithmetic with text")
             self.visit(node.operand)
             return
         if isinstance(node, ast.BinOp):
             if type(node.op) not in _ARITHMETIC and type(node.op) not in _LOGIC:
                 raise self.forbid(node, " (allowed: + - * / // % & |)")
+            if type(node.op) in _ARITHMETIC and (
+                self.is_text(node.left) or self.is_text(node.right)
+            ):
+                raise self.forbid(node, ": no arithmetic with text")
             self.visit(node.left)
             self.visit(node.right)
             return
