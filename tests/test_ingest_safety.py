@@ -560,6 +560,7 @@ def _codebook_with_rule(expression: str) -> dict:
         ("'a' * 999999999 == n", "no arithmetic with text"),
         ("id * 1000000000 == id", "no arithmetic with text"),
         ("-'a' == n", "no arithmetic with text"),
+        ("von < date('2021-13-45')", "not a date"),
     ],
 )
 def test_rule_with_forbidden_construct_is_refused_at_load(

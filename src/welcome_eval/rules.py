@@ -299,6 +299,11 @@ class _Checker:
                 isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)
             ):
                 raise self.forbid(node, ': date takes a text such as "2021-06-14"')
+            if function.id == "date":
+                try:
+                    pd.Timestamp(node.args[0].value)  # type: ignore[attr-defined]
+                except (ValueError, TypeError, OverflowError):
+                    raise self.forbid(node, ': not a date such as "2021-06-14"') from None
             for argument in node.args:
                 if isinstance(argument, ast.Starred):
                     raise self.forbid(argument)
