@@ -53,4 +53,4 @@ demo-data: $(STAMP)
 	$(BIN)/welcome-eval synth --out data/demo
 
 clean:
-	rm -rf reports .pytest_cache .ruff_cache
+	rm -rf reports reports.failed .pytest_cache .ruff_cache

@@ -21,7 +21,6 @@ from welcome_eval.config import surveys_dir
 from welcome_eval.municipalities import municipalities
 
 SHIPPED = surveys_dir() / "beispiele"
-CHROMIUM = Path("/usr/bin/chromium")
 
 
 @pytest.fixture(scope="module")
@@ -189,17 +188,19 @@ def test_page_escapes_entry_text(folder):
     assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; Co" in html
 
 
+@pytest.mark.slow
 def test_page_filters_in_a_browser_offline_without_errors(entries, tmp_path):
     from playwright.sync_api import sync_playwright
+    from test_browser import ensure_chromium
 
-    assert CHROMIUM.is_file(), "install the Debian package chromium (apt-get install chromium)"
+    chromium = ensure_chromium()  # installs Debian's chromium where it is missing
     target = tmp_path / "beispiele" / "index.html"
     target.parent.mkdir()
     target.write_text(page(entries), encoding="utf-8")
     problems: list[str] = []
     requests: list[str] = []
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
+        browser = p.chromium.launch(executable_path=str(chromium), args=["--no-sandbox"])
         context = browser.new_context(offline=True)
         tab = context.new_page()
         tab.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
