@@ -464,28 +464,32 @@ def test_identical_rows_give_bit_identical_linear_predictors() -> None:
         np.testing.assert_array_equal(_linear_predictor(x[same], b)[0], alone)
 
 
+def _hexes(values: object) -> list[str]:
+    return [float(v).hex() for v in values]
+
+
+def _fingerprint(fit: CoxResult) -> dict:
+    hexes = _hexes
+    return {
+        "coef": hexes(fit.coefficients["coef"]),
+        "se": hexes(fit.coefficients["se"]),
+        "robust_se": hexes(fit.coefficients.get("robust_se", [])),
+        "loglik": float(fit.loglik).hex(),
+        "concordance": fit.concordance.hex(),
+        "concordance_se": fit.concordance_se.hex(),
+        "counts": list(fit.concordance_counts.values()),
+        "zph": hexes(fit.proportional_hazards_test()["chisq"]),
+    }
+
+
 def cox_fingerprint() -> dict[str, dict]:
     """Every reference Cox fit as exact hex floats, for comparing processes (issue 11)."""
-    reference = read_reference()
-    frames = read_frames(reference)
-    out = {}
-    for case_id, (frame, kwargs) in COX_CASES.items():
-        fit = cox(frames[frame], **kwargs)
-        out[case_id] = {
-            "coef": [float(v).hex() for v in fit.coefficients["coef"]],
-            "se": [float(v).hex() for v in fit.coefficients["se"]],
-            "robust_se": [float(v).hex() for v in fit.coefficients.get("robust_se", [])],
-            "loglik": float(fit.loglik).hex(),
-            "concordance": fit.concordance.hex(),
-            "concordance_se": fit.concordance_se.hex(),
-            "counts": list(fit.concordance_counts.values()),
-            "zph": [float(v).hex() for v in fit.proportional_hazards_test()["chisq"]],
-        }
+    frames = read_frames(read_reference())
+    out = {case_id: _fingerprint(cox(frames[f], **kw)) for case_id, (f, kw) in COX_CASES.items()}
     rows = read_register_rows()
     for case_id, (timevarying, ties) in REGISTER_COX_CASES.items():
-        periods = register_periods(rows, with_joins=timevarying)
         fit = cox(
-            periods,
+            register_periods(rows, with_joins=timevarying),
             duration="stop",
             event="left_region",
             covariates=(["participating"] if timevarying else []) + REGISTER_COVARIATES,
@@ -493,16 +497,7 @@ def cox_fingerprint() -> dict[str, dict]:
             cluster="haushalt_id",
             entry="start" if timevarying else None,
         )
-        out[f"register_{case_id}"] = {
-            "coef": [float(v).hex() for v in fit.coefficients["coef"]],
-            "se": [float(v).hex() for v in fit.coefficients["se"]],
-            "robust_se": [float(v).hex() for v in fit.coefficients["robust_se"]],
-            "loglik": float(fit.loglik).hex(),
-            "concordance": fit.concordance.hex(),
-            "concordance_se": fit.concordance_se.hex(),
-            "counts": list(fit.concordance_counts.values()),
-            "zph": [float(v).hex() for v in fit.proportional_hazards_test()["chisq"]],
-        }
+        out[f"register_{case_id}"] = _fingerprint(fit)
     return out
 
 
