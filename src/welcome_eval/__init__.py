@@ -9,7 +9,16 @@ comparisons), ``survey`` (design-based estimation, raking), ``drivers``
 __version__ = "0.1.0"
 
 from welcome_eval.codebook import Codebook
+from welcome_eval.errors import WelcomeEvalError
 from welcome_eval.municipalities import municipalities
 from welcome_eval.wave import Manifest, Wave, read_wave
 
-__all__ = ["Codebook", "Manifest", "Wave", "__version__", "municipalities", "read_wave"]
+__all__ = [
+    "Codebook",
+    "Manifest",
+    "Wave",
+    "WelcomeEvalError",
+    "__version__",
+    "municipalities",
+    "read_wave",
+]

@@ -22,6 +22,7 @@ import pandas as pd
 import yaml
 
 from welcome_eval.config import surveys_dir
+from welcome_eval.errors import WelcomeEvalError
 from welcome_eval.markup import content_security_policy, safe_href
 from welcome_eval.municipalities import DISTRICTS, municipalities
 
@@ -81,7 +82,7 @@ COLUMNS = [
 ]
 
 
-class CatalogueError(ValueError):
+class CatalogueError(WelcomeEvalError, ValueError):
     """A catalogue entry breaks a rule; the message names file, field and rule."""
 
 

@@ -50,6 +50,7 @@ import pandas as pd
 import yaml
 
 from welcome_eval.codebook import Codebook
+from welcome_eval.errors import WelcomeEvalError
 from welcome_eval.municipalities import municipalities
 
 __all__ = [
@@ -84,7 +85,7 @@ OVERALL = "gesamt"
 OVERALL_LABEL = "Gesamtwert"
 
 
-class ChecklistError(ValueError):
+class ChecklistError(WelcomeEvalError, ValueError):
     """Checklist data or its codebook cannot be scored; the message says what to fix."""
 
 

@@ -19,6 +19,7 @@ from typing import Any
 import yaml
 
 from welcome_eval.config import surveys_dir
+from welcome_eval.errors import WelcomeEvalError
 from welcome_eval.limits import LimitError, limits, load_yaml
 from welcome_eval.rules import Expression, RuleError, compile_rule
 
@@ -39,7 +40,7 @@ ITEM_TYPES = (
 CODED_TYPES = ("categorical", "likert", "rating")
 
 
-class CodebookError(ValueError):
+class CodebookError(WelcomeEvalError, ValueError):
     """A codebook file is malformed; the message names file, item and problem."""
 
 

@@ -95,6 +95,8 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import linprog
 
+from welcome_eval.errors import WelcomeEvalError
+
 __all__ = [
     "DEFAULT_MARK",
     "FOOTNOTE_DE",
@@ -151,7 +153,7 @@ FORBIDDEN_CROSSINGS: tuple[tuple[frozenset[str], frozenset[str], str], ...] = (
 _TOL = 1e-6
 
 
-class DisclosureError(ValueError):
+class DisclosureError(WelcomeEvalError, ValueError):
     """A table cannot be published without revealing an individual."""
 
 

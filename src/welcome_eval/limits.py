@@ -21,11 +21,13 @@ from typing import Any
 
 import yaml
 
+from welcome_eval.errors import WelcomeEvalError
+
 #: Prefix of the environment variables that override a limit (upper-case field name).
 ENV_PREFIX = "WELCOME_EVAL_"
 
 
-class LimitError(ValueError):
+class LimitError(WelcomeEvalError, ValueError):
     """An input exceeds a limit; the message names the file, the limit and its value."""
 
 

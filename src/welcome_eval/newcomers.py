@@ -60,6 +60,7 @@ from scipy import stats as _sps
 
 from welcome_eval.codebook import Codebook
 from welcome_eval.drivers import DriverResult
+from welcome_eval.errors import WelcomeEvalError
 from welcome_eval.municipalities import DISTRICTS, municipalities
 from welcome_eval.survey import Design
 from welcome_eval.wave import Wave
@@ -105,7 +106,7 @@ OFFER_USE_LEVELS = ("nicht genutzt", "genutzt, nicht zufrieden", "genutzt, zufri
 _NOT_USED_LABEL = "nicht genutzt"
 
 
-class MarginsError(ValueError):
+class MarginsError(WelcomeEvalError, ValueError):
     """The population margins file is missing or inconsistent."""
 
 

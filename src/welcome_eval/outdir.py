@@ -21,6 +21,8 @@ import sys
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
+from welcome_eval.errors import WelcomeEvalError
+
 try:  # POSIX
     import fcntl
 except ImportError:  # pragma: no cover - Windows
@@ -50,7 +52,7 @@ it welcome-eval does not write into a folder that has content.
 """
 
 
-class OutputError(RuntimeError):
+class OutputError(WelcomeEvalError, RuntimeError):
     """The output folder is not safe to write; the message names it and says why."""
 
 

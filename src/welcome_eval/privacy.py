@@ -26,12 +26,13 @@ import pandas as pd
 from welcome_eval import redaction
 from welcome_eval.config import PSEUDONYM_KEY_ENV
 from welcome_eval.disclosure import SuppressedTable, suppress
+from welcome_eval.errors import WelcomeEvalError
 
 #: Key used for the synthetic demo data only; real waves need their own key.
 DEMO_KEY = "welcome-eval-demo-data"
 
 
-class PseudonymKeyMissing(RuntimeError):
+class PseudonymKeyMissing(WelcomeEvalError, RuntimeError):
     """Real data cannot be pseudonymised because no key is configured."""
 
 

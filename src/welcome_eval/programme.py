@@ -46,6 +46,7 @@ import yaml
 
 from welcome_eval.config import data_dir as default_data_dir
 from welcome_eval.config import surveys_dir
+from welcome_eval.errors import WelcomeEvalError
 from welcome_eval.municipalities import DISTRICTS, municipalities
 
 #: File of the participation record inside the data directory.
@@ -96,7 +97,7 @@ __all__ = [
 ]
 
 
-class RecordError(ValueError):
+class RecordError(WelcomeEvalError, ValueError):
     """A programme record is missing or breaks its schema.
 
     ``issues`` holds every problem: ``file``, ``row`` (line in the file, header = 1),

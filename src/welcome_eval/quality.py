@@ -51,6 +51,7 @@ from matplotlib import ticker as mticker
 from welcome_eval import german_format as de
 from welcome_eval import newcomers, programme
 from welcome_eval.config import notebooks_dir
+from welcome_eval.errors import WelcomeEvalError
 from welcome_eval.validation import (
     RULES_DE,
     STATUS_ACCEPTED,
@@ -129,7 +130,7 @@ SHA_SHOWN = 12
 WAVE_NOTEBOOK_PATTERN = "{survey}_welle.ipynb"
 
 
-class QualityError(ValueError):
+class QualityError(WelcomeEvalError, ValueError):
     """The counts of a wave do not add up (a bug in reading or validation, never in the data)."""
 
 

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from welcome_eval.errors import WelcomeEvalError
 from welcome_eval.limits import (
     LimitError,
     Limits,
@@ -61,7 +62,7 @@ TOOL_PRESETS: dict[str, dict[str, Any]] = {
 }  # fmt: skip
 
 
-class ReadError(ValueError):
+class ReadError(WelcomeEvalError, ValueError):
     """A file cannot be read at all; the message names the file and the reason.
 
     Messages never quote the file's content (a manifest may point at any

@@ -41,6 +41,7 @@ from welcome_eval import __version__, markup, outdir
 from welcome_eval.codebook import Codebook
 from welcome_eval.config import data_dir as default_data_dir
 from welcome_eval.config import notebooks_dir, surveys_dir
+from welcome_eval.errors import WelcomeEvalError
 from welcome_eval.german_format import date as german_date
 from welcome_eval.german_format import integer as german_integer
 from welcome_eval.wave import Manifest, Wave, find_manifests, read_wave
@@ -61,7 +62,7 @@ RESEARCH_DIR = "forschung"
 DEFAULT_MIN_N = 5
 
 
-class BuildError(RuntimeError):
+class BuildError(WelcomeEvalError, RuntimeError):
     """A report could not be built; the message says which wave and why."""
 
 

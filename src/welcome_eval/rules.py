@@ -35,6 +35,8 @@ from typing import Any
 
 import pandas as pd
 
+from welcome_eval.errors import WelcomeEvalError
+
 #: Names a rule may refer to with ``@``, provided by the manifest.
 CONTEXT_NAMES = ("fieldwork_start", "fieldwork_end")
 #: Longest rule expression and most syntax nodes in one rule.
@@ -44,7 +46,7 @@ _CONTEXT_PREFIX = "_at_"
 _DATE_PARTS = ("year", "month", "day")
 
 
-class RuleError(ValueError):
+class RuleError(WelcomeEvalError, ValueError):
     """A rule expression uses something outside the rule language."""
 
 

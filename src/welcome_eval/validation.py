@@ -29,6 +29,7 @@ from pandas.api.types import is_bool_dtype, is_datetime64_any_dtype, is_numeric_
 from pandera.errors import SchemaErrors
 
 from welcome_eval.codebook import Codebook, CodebookError, Item
+from welcome_eval.errors import WelcomeEvalError
 from welcome_eval.municipalities import municipalities
 from welcome_eval.readers import RawTable
 from welcome_eval.rules import RuleError, compile_rule
@@ -65,7 +66,7 @@ STATUS_FLAGGED = "accepted_with_flags"
 STATUS_QUARANTINED = "quarantined"
 
 
-class FileValidationError(ValueError):
+class FileValidationError(WelcomeEvalError, ValueError):
     """The file as a whole cannot be accepted; nothing is written."""
 
 

@@ -28,6 +28,7 @@ import yaml
 
 from welcome_eval import __version__
 from welcome_eval.codebook import Codebook
+from welcome_eval.errors import WelcomeEvalError
 from welcome_eval.limits import LimitError, check_file_size, limits, load_yaml
 from welcome_eval.privacy import pseudonym_key, pseudonymise
 from welcome_eval.readers import FORMATS, TOOL_PRESETS, FileLimitError, read_raw
@@ -39,7 +40,7 @@ from welcome_eval.validation import (
 )
 
 
-class ManifestError(ValueError):
+class ManifestError(WelcomeEvalError, ValueError):
     """A wave manifest is malformed or does not match its file."""
 
 

@@ -1,0 +1,42 @@
+"""One exception base for everything welcome_eval raises on purpose (issue 13, point 3)."""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import pkgutil
+
+import welcome_eval
+from welcome_eval import WelcomeEvalError
+
+
+def _package_exceptions() -> list[type[BaseException]]:
+    found = []
+    for info in pkgutil.iter_modules(welcome_eval.__path__):
+        module = importlib.import_module(f"welcome_eval.{info.name}")
+        for _, obj in inspect.getmembers(module, inspect.isclass):
+            if issubclass(obj, BaseException) and obj.__module__ == module.__name__:
+                found.append(obj)
+    return found
+
+
+def test_every_exception_of_the_package_derives_from_the_common_base() -> None:
+    classes = _package_exceptions()
+    assert len(classes) >= 15  # the scan really finds the package's exceptions
+    strays = [
+        f"{c.__module__}.{c.__name__}" for c in classes if not issubclass(c, WelcomeEvalError)
+    ]
+    assert strays == []
+
+
+def test_the_builtin_bases_are_kept_for_existing_handlers() -> None:
+    from welcome_eval.readers import ReadError
+    from welcome_eval.reports import BuildError
+    from welcome_eval.wave import ManifestError
+
+    assert issubclass(ReadError, ValueError) and issubclass(ManifestError, ValueError)
+    assert issubclass(BuildError, RuntimeError)
+    try:
+        raise ManifestError("field 'file' must be text")
+    except WelcomeEvalError as error:
+        assert "field 'file'" in str(error)
