@@ -40,3 +40,24 @@ def test_the_builtin_bases_are_kept_for_existing_handlers() -> None:
         raise ManifestError("field 'file' must be text")
     except WelcomeEvalError as error:
         assert "field 'file'" in str(error)
+
+
+def test_old_argument_names_still_work_with_a_deprecation_warning() -> None:
+    import pandas as pd
+    import pytest
+
+    from welcome_eval import stats
+    from welcome_eval.retention import retention_at
+
+    new = stats.proportion_ci(3, 10, conf_level=0.9)
+    with pytest.warns(DeprecationWarning, match=r"level=\.\.\.\) is deprecated: use conf_level"):
+        old = stats.proportion_ci(3, 10, level=0.9)
+    assert old == new
+    with pytest.raises(TypeError, match="both level= and conf_level="):
+        stats.proportion_ci(3, 10, level=0.9, conf_level=0.9)
+    df = pd.DataFrame({"years": [1, 2, 2, 3, 4, 5], "left": [1, 1, 0, 1, 0, 1]})
+    with pytest.warns(DeprecationWarning):
+        old_table = retention_at(df, duration="years", event="left", time=2, level=0.8)
+    pd.testing.assert_frame_equal(
+        old_table, retention_at(df, duration="years", event="left", time=2, conf_level=0.8)
+    )

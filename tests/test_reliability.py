@@ -99,7 +99,7 @@ def test_cronbach_alpha_ci_level_matches_psych_alpha_ci(reference, bfi, name):
     case = _case(reference, name)
     policy = "listwise" if case["listwise"] else "pairwise"
     result = stats.cronbach_alpha(
-        bfi[case["items"]], reverse=case["reverse"], nan_policy=policy, ci=0.90
+        bfi[case["items"]], reverse=case["reverse"], nan_policy=policy, conf_level=0.90
     )
     close([result.ci_low, result.ci_high], [case["feldt90_low"], case["feldt90_high"]])
     assert result.ci_low < result.alpha < result.ci_high
@@ -222,8 +222,8 @@ def test_cronbach_alpha_input_checks():
         )
     with pytest.raises(ValueError, match="nan_policy"):
         stats.cronbach_alpha(data, nan_policy="drop")
-    with pytest.raises(ValueError, match="ci must"):
-        stats.cronbach_alpha(data, ci=95)
+    with pytest.raises(ValueError, match="conf_level must"):
+        stats.cronbach_alpha(data, conf_level=95)
     with pytest.raises(ValueError, match="scale must"):
         stats.cronbach_alpha(data, scale=(5, 1))
     with pytest.raises(ValueError, match="at least 2 respondents"):
@@ -241,7 +241,7 @@ def test_proportion_ci_matches_r(reference, method):
     assert len(reference["proportion"]) >= 6
     for case in reference["proportion"]:
         low, high = stats.proportion_ci(
-            case["x"], case["n"], method=method, level=case["conf_level"]
+            case["x"], case["n"], method=method, conf_level=case["conf_level"]
         )
         close([low, high], case[METHODS[method]])
         assert 0 <= low <= case["x"] / case["n"] <= high <= 1
@@ -261,7 +261,7 @@ def test_proportion_ci_edge_cases():
     with pytest.raises(ValueError, match="method"):
         stats.proportion_ci(2, 5, method="jeffreys")
     with pytest.raises(ValueError, match="level"):
-        stats.proportion_ci(2, 5, level=95)
+        stats.proportion_ci(2, 5, conf_level=95)
 
 
 def test_top_box_agrees_with_proportion_ci(bfi):

@@ -188,7 +188,9 @@ KM_CASES = {
 def fit_km(case_id: str, reference: dict, frames: dict) -> KaplanMeier:
     frame, event, group = KM_CASES[case_id]
     conf_level = reference["km"][case_id]["conf_level"]
-    return fit_kaplan_meier(frames[frame], duration="time", event=event, by=group, level=conf_level)
+    return fit_kaplan_meier(
+        frames[frame], duration="time", event=event, by=group, conf_level=conf_level
+    )
 
 
 @pytest.mark.parametrize("case_id", list(KM_CASES))

@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from welcome_eval._checks import renamed_arguments
 from welcome_eval.codebook import Codebook
 from welcome_eval.german_format import percent
 from welcome_eval.stats import proportion_ci
@@ -33,6 +34,7 @@ POSITION_LABELS = {
 }
 
 
+@renamed_arguments(level="conf_level")
 def municipal_shares(
     data: pd.DataFrame,
     items: Sequence[str],
@@ -40,7 +42,7 @@ def municipal_shares(
     codebook: Codebook,
     by: str = "ags",
     k: int = 2,
-    level: float = 0.95,
+    conf_level: float = 0.95,
 ) -> pd.DataFrame:
     r"""Share of the top-*k* answers per municipality (or other group ``by``) and
     item, with Wilson intervals.
@@ -88,7 +90,7 @@ def municipal_shares(
         )
         grouped.columns = [by, "n", "hits"]
         intervals = [
-            proportion_ci(int(x), int(n), level=level)
+            proportion_ci(int(x), int(n), conf_level=conf_level)
             for x, n in zip(grouped["hits"], grouped["n"], strict=True)
         ]
         grouped["item"] = item_id

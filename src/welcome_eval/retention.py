@@ -56,6 +56,7 @@ import pandas as pd
 from scipy import stats as _sps
 
 from welcome_eval import retention_duckdb
+from welcome_eval._checks import renamed_arguments
 
 __all__ = [
     "CoxResult",
@@ -562,6 +563,7 @@ def _km_counted(
     return labels, curves, int(rows.sum()), n_missing
 
 
+@renamed_arguments(level="conf_level")
 def fit_kaplan_meier(
     data: Data,
     *,
@@ -570,7 +572,7 @@ def fit_kaplan_meier(
     by: str | None = None,
     times: Sequence[float] | None = None,
     conf_type: str = "log",
-    level: float = 0.95,
+    conf_level: float = 0.95,
 ) -> KaplanMeier:
     r"""Kaplan–Meier retention curves with Greenwood standard errors, as R's ``survfit``.
 
@@ -615,7 +617,7 @@ def fit_kaplan_meier(
         years); :attr:`KaplanMeier.table` always holds every observed time.
     conf_type : {"log", "log-log", "plain"}
         Interval type, as R's ``conf.type`` (default ``"log"``, R's default).
-    level : float
+    conf_level : float
         Confidence level of the pointwise intervals.
 
     Returns
@@ -646,10 +648,10 @@ def fit_kaplan_meier(
     >>> float(km.table["survival"].iloc[0])  # 5/6
     0.8333333333333334
     """
-    _check_conf_level(level)
+    _check_conf_level(conf_level)
     if conf_type not in ("log", "log-log", "plain"):
         raise ValueError(f"conf_type must be 'log', 'log-log' or 'plain', got {conf_type!r}")
-    group, conf_level = by, level
+    group = by
     if retention_duckdb.is_lazy(data):
         labels, curves, n_used, n_missing = _km_counted(
             retention_duckdb.relation(data), duration=duration, event=event, by=by
@@ -691,6 +693,7 @@ def fit_kaplan_meier(
     )
 
 
+@renamed_arguments(level="conf_level")
 def kaplan_meier(
     data: Data,
     *,
@@ -699,7 +702,7 @@ def kaplan_meier(
     by: str | None = None,
     times: Sequence[float] | None = None,
     conf_type: str = "log",
-    level: float = 0.95,
+    conf_level: float = 0.95,
 ) -> pd.DataFrame:
     """Kaplan–Meier estimates as a tidy table (formulas: :func:`fit_kaplan_meier`).
 
@@ -719,7 +722,7 @@ def kaplan_meier(
     0   2.0  0.666667
     """
     fit = fit_kaplan_meier(
-        data, duration=duration, event=event, by=by, conf_type=conf_type, level=level
+        data, duration=duration, event=event, by=by, conf_type=conf_type, conf_level=conf_level
     )
     if times is None:
         table = fit.table
@@ -752,6 +755,7 @@ def median_stay(data: Data, *, duration: str, event: str, by: str | None = None)
     return table.drop(columns="group") if by is None else table
 
 
+@renamed_arguments(level="conf_level")
 def retention_at(
     data: Data,
     *,
@@ -759,7 +763,7 @@ def retention_at(
     event: str,
     time: float,
     by: str | None = None,
-    level: float = 0.95,
+    conf_level: float = 0.95,
 ) -> pd.DataFrame:
     r"""Retention at one time per group, with its interval: a tidy table for reports.
 
@@ -782,7 +786,7 @@ def retention_at(
         The time at which retention is read off (in the unit of ``duration``).
     by : str, optional
         Column defining the groups (e.g. the municipality key).
-    level : float
+    conf_level : float
         Confidence level of the interval.
 
     Returns
@@ -815,7 +819,7 @@ def retention_at(
         raise TypeError(f"time must be one number (e.g. 2 for two years), got {time!r}")
     if not (math.isfinite(float(time)) and float(time) >= 0):
         raise ValueError(f"time must be a finite number >= 0, got {time!r}")
-    fit = fit_kaplan_meier(data, duration=duration, event=event, by=by, level=level)
+    fit = fit_kaplan_meier(data, duration=duration, event=event, by=by, conf_level=conf_level)
     at = fit.survival_at([float(time)]).set_index("group")
     table = fit.table
     per_group = table.groupby("group", sort=False).agg(

@@ -38,6 +38,7 @@ from scipy import stats as _sps
 from statsmodels.stats.proportion import proportion_confint
 
 from welcome_eval import german_format
+from welcome_eval._checks import renamed_arguments
 from welcome_eval.codebook import Codebook
 
 __all__ = [
@@ -994,16 +995,17 @@ um 0,3 Punkte gestiegen (95-%-KI: 0,1 bis 0,5); der Unterschied ist statistisch 
 # binomial proportions
 
 
+@renamed_arguments(level="conf_level")
 def proportion_ci(
     successes: int,
     n: int,
     *,
     method: str = "wilson",
-    level: float = 0.95,
+    conf_level: float = 0.95,
 ) -> tuple[float, float]:
     r"""Confidence interval for a binomial proportion :math:`\hat p = x / n`.
 
-    With :math:`z = \Phi^{-1}((1 + \text{level})/2)`:
+    With :math:`z = \Phi^{-1}((1 + \text{conf_level})/2)`:
 
     * ``"wilson"`` – score interval (Wilson 1927), as R's
       ``prop.test(x, n, correct = FALSE)$conf.int``:
@@ -1035,7 +1037,7 @@ def proportion_ci(
         Number of trials, at least 1.
     method : {"wilson", "clopper-pearson", "agresti-coull", "wald"}
         Interval method.
-    level : float, default 0.95
+    conf_level : float, default 0.95
         Confidence level, between 0 and 1.
 
     Returns
@@ -1048,7 +1050,7 @@ def proportion_ci(
     ValueError
         If ``n`` is 0 (a proportion of nothing has no interval), ``successes``
         is outside 0 … ``n``, either is not a whole number, or ``method`` or
-        ``level`` is unknown or out of range.
+        ``conf_level`` is unknown or out of range.
 
     References
     ----------
@@ -1078,10 +1080,10 @@ def proportion_ci(
         raise ValueError(
             f"method must be one of {', '.join(map(repr, PROPORTION_CI_METHODS))}, got {method!r}"
         )
-    if not (isinstance(level, int | float) and 0 < level < 1):
-        raise ValueError(f"level must be between 0 and 1 (e.g. 0.95), got {level!r}")
+    if not (isinstance(conf_level, int | float) and 0 < conf_level < 1):
+        raise ValueError(f"conf_level must be between 0 and 1 (e.g. 0.95), got {conf_level!r}")
     low, high = proportion_confint(
-        int(successes), int(n), alpha=1 - level, method=PROPORTION_CI_METHODS[method]
+        int(successes), int(n), alpha=1 - conf_level, method=PROPORTION_CI_METHODS[method]
     )
     # The Wilson limits are exactly 0 at x = 0 and 1 at x = n (as in R's prop.test);
     # the floating-point formula can land one ulp inside.
@@ -1188,13 +1190,14 @@ def _std_alpha(corr: np.ndarray) -> float:
     return float((1 - k / corr.sum()) * k / (k - 1))
 
 
+@renamed_arguments(ci="conf_level")
 def cronbach_alpha(
     items: pd.DataFrame,
     *,
     reverse: Sequence[str] = (),
     scale: tuple[float, float] | None = None,
     nan_policy: str = "pairwise",
-    ci: float = 0.95,
+    conf_level: float = 0.95,
 ) -> AlphaResult:
     r"""Cronbach's alpha of a multi-item scale, as ``psych::alpha`` computes it.
 
@@ -1229,7 +1232,7 @@ def cronbach_alpha(
     .. math::
 
         \bigl[\,1 - (1-\alpha)\,F_{1-p/2},\; 1 - (1-\alpha)\,F_{p/2}\,\bigr],
-        \qquad p = 1 - \text{ci},
+        \qquad p = 1 - \text{conf_level},
 
     and the Duhachek & Iacobucci (2004) standard error as ``ase``:
     :math:`\text{ase}^2 = Q/n`, :math:`Q = \frac{2k^2}{(k-1)^2 (\mathbf 1'C\mathbf 1)^3}
@@ -1271,7 +1274,7 @@ def cronbach_alpha(
         must lie within it.
     nan_policy : {"pairwise", "listwise"}
         Handling of missing answers (see above).
-    ci : float, default 0.95
+    conf_level : float, default 0.95
         Confidence level of the Feldt interval.
 
     Returns
@@ -1330,8 +1333,10 @@ def cronbach_alpha(
         raise ValueError(
             f"nan_policy must be one of {', '.join(map(repr, NAN_POLICIES))}, got {nan_policy!r}"
         )
-    if not (isinstance(ci, int | float) and 0 < ci < 1):
-        raise ValueError(f"ci must be a confidence level between 0 and 1 (e.g. 0.95), got {ci!r}")
+    if not (isinstance(conf_level, int | float) and 0 < conf_level < 1):
+        raise ValueError(
+            f"conf_level must be a confidence level between 0 and 1 (e.g. 0.95), got {conf_level!r}"
+        )
     x = pd.DataFrame(
         {column: _numeric_column(items, column, what="items").to_numpy() for column in columns},
         columns=columns,
@@ -1393,7 +1398,7 @@ def cronbach_alpha(
 
     alpha = _raw_alpha(x, nan_policy)
     std_alpha = _std_alpha(corr)
-    p = 1 - ci
+    p = 1 - conf_level
     df1, df2 = n - 1, (n - 1) * (k - 1)
     ci_low = float(1 - (1 - alpha) * _sps.f.ppf(1 - p / 2, df1, df2))
     ci_high = float(1 - (1 - alpha) * _sps.f.ppf(p / 2, df1, df2))
@@ -1428,7 +1433,7 @@ def cronbach_alpha(
         std_alpha=std_alpha,
         ci_low=ci_low,
         ci_high=ci_high,
-        ci=float(ci),
+        ci=float(conf_level),
         ase=ase,
         n=n,
         n_items=k,
