@@ -38,6 +38,7 @@ from matplotlib.axes import Axes
 from matplotlib.transforms import ScaledTranslation
 
 from welcome_eval import german_format
+from welcome_eval._checks import check_columns
 
 __all__ = [
     "GermanFormatter",
@@ -139,16 +140,7 @@ def palette(n: int) -> list:
 
 
 def _check_columns(table: pd.DataFrame, columns: Sequence[str | None], what: str) -> None:
-    if not isinstance(table, pd.DataFrame):
-        raise TypeError(f"{what} must be a pandas DataFrame, got {type(table).__name__}")
-    missing = [c for c in columns if c is not None and c not in table.columns]
-    if missing:
-        raise KeyError(
-            f"column(s) {', '.join(map(repr, missing))} not found in {what}; "
-            f"available columns: {', '.join(map(str, table.columns))}"
-        )
-    if table.empty:
-        raise ValueError(f"{what} has no rows; nothing to plot")
+    check_columns(table, columns, what, require_rows=True)
 
 
 def _new_axes(width: float, height: float) -> Axes:

@@ -76,6 +76,7 @@ from scipy import stats as _sps
 
 from welcome_eval import german_format as de
 from welcome_eval import retention, retention_duckdb
+from welcome_eval._checks import check_columns
 from welcome_eval.retention import CoxResult, cox
 
 __all__ = [
@@ -120,13 +121,7 @@ def _check_frame(data: object, what: str) -> pd.DataFrame:
 
 
 def _check_columns(data: pd.DataFrame, columns: Sequence[str], what: str) -> None:
-    missing = [c for c in dict.fromkeys(columns) if c not in data.columns]
-    if missing:
-        known = ", ".join(map(str, data.columns[:25]))
-        raise KeyError(
-            f"column(s) {', '.join(map(repr, missing))} not found in {what}; "
-            f"available columns: {known}"
-        )
+    check_columns(data, columns, what)
 
 
 def _timestamp(value: object, name: str) -> pd.Timestamp:

@@ -56,7 +56,8 @@ import pandas as pd
 from scipy import stats as _sps
 
 from welcome_eval import retention_duckdb
-from welcome_eval._checks import renamed_arguments
+from welcome_eval._checks import check_columns, renamed_arguments
+from welcome_eval._checks import check_conf_level as _check_conf_level
 
 __all__ = [
     "CoxResult",
@@ -136,21 +137,7 @@ def _as_names(value: str | Sequence[str] | None, *, role: str) -> list[str]:
 
 
 def _check_columns(data: pd.DataFrame, columns: Sequence[str]) -> None:
-    missing = [column for column in dict.fromkeys(columns) if column not in data.columns]
-    if missing:
-        known = ", ".join(map(str, data.columns[:20])) + (", …" if data.shape[1] > 20 else "")
-        raise KeyError(
-            f"column(s) {', '.join(map(repr, missing))} not found in data; "
-            f"available columns: {known}"
-        )
-    for column in dict.fromkeys(columns):
-        if isinstance(data[column], pd.DataFrame):
-            raise ValueError(f"column {column!r} appears more than once in data")
-
-
-def _check_conf_level(conf_level: float) -> None:
-    if not (isinstance(conf_level, int | float) and 0 < conf_level < 1):
-        raise ValueError(f"conf_level must be between 0 and 1 (e.g. 0.95), got {conf_level!r}")
+    check_columns(data, columns, unique=True)
 
 
 def _complete_rows(data: pd.DataFrame, columns: Sequence[str]) -> tuple[pd.DataFrame, int]:

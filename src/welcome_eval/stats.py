@@ -38,7 +38,8 @@ from scipy import stats as _sps
 from statsmodels.stats.proportion import proportion_confint
 
 from welcome_eval import german_format
-from welcome_eval._checks import renamed_arguments
+from welcome_eval._checks import check_columns, renamed_arguments
+from welcome_eval._checks import check_conf_level as _check_conf_level
 from welcome_eval.codebook import Codebook
 
 __all__ = [
@@ -126,15 +127,7 @@ def _as_item_list(items: Sequence[str] | str) -> list[str]:
 
 
 def _check_columns(data: pd.DataFrame, columns: Sequence[str], *, what: str = "data") -> None:
-    if not isinstance(data, pd.DataFrame):
-        raise TypeError(f"{what} must be a pandas DataFrame, got {type(data).__name__}")
-    missing = [column for column in columns if column not in data.columns]
-    if missing:
-        known = ", ".join(map(str, data.columns[:20])) + (", …" if data.shape[1] > 20 else "")
-        raise KeyError(
-            f"column(s) {', '.join(map(repr, missing))} not found in {what}; "
-            f"available columns: {known}"
-        )
+    check_columns(data, columns, what)
 
 
 def _numeric_column(data: pd.DataFrame, column: str, *, what: str = "data") -> pd.Series:
@@ -147,11 +140,6 @@ def _numeric_column(data: pd.DataFrame, column: str, *, what: str = "data") -> p
             "codes (float, missing codes as NaN)"
         )
     return values.astype(float)
-
-
-def _check_conf_level(conf_level: float) -> None:
-    if not (isinstance(conf_level, int | float) and 0 < conf_level < 1):
-        raise ValueError(f"conf_level must be between 0 and 1 (e.g. 0.95), got {conf_level!r}")
 
 
 def _weights_array(data: pd.DataFrame, weights: str) -> np.ndarray:

@@ -49,6 +49,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats as _sps
 
+from welcome_eval._checks import check_conf_level as _check_conf_level
+
 __all__ = ["Design", "Estimate", "rake"]
 
 #: Values of ``lonely_psu``, as R's ``options(survey.lonely.psu = ...)``.
@@ -159,13 +161,6 @@ def _numeric(values: pd.Series, *, role: str) -> np.ndarray:
             + (hint if role == "variable" else "")
         )
     return values.astype(float).to_numpy()
-
-
-def _check_conf_level(conf_level: float) -> None:
-    if isinstance(conf_level, bool) or not (
-        isinstance(conf_level, int | float) and 0 < conf_level < 1
-    ):
-        raise ValueError(f"conf_level must be between 0 and 1 (e.g. 0.95), got {conf_level!r}")
 
 
 def _check_df(df: float | None) -> None:
