@@ -157,8 +157,8 @@ def notebook_text(notebook) -> str:
     )
 
 
-#: Fixtures that build reports or start kernels: their tests belong to the slow tier.
-SLOW_FIXTURES = {"built_reports", "report_kernel"}
+#: Fixtures that build reports, start kernels or open a browser: their tests are slow.
+SLOW_FIXTURES = {"built_reports", "report_kernel", "site", "browser", "tiny"}
 #: Modules whose every test builds, opens a browser or starts processes.
 SLOW_MODULES = {"test_browser", "test_blas_independence", "test_notebooks"}
 
