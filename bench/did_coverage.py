@@ -1,9 +1,9 @@
 r"""Coverage study of the programme-effect intervals (Callaway & Sant'Anna, overall ATT).
 
-For each seed ``s`` the synthetic register (:func:`welcome_eval.synth_register.register_extract`)
+For each seed ``s`` the synthetic register (:func:`welcome_eval.synth.register.register_extract`)
 is generated twice with common random numbers: planted (``effect=0.8``, hazard ratio of
 leaving the region for person-time after the join date) and placebo (``effect=1.0``).
-Both use the join dates of :func:`welcome_eval.synth.participation` with the same seed,
+Both use the join dates of :func:`welcome_eval.synth.participation_record` with the same seed,
 so the participation pattern -- and with it the estimand -- changes from seed to seed.
 Each register goes through the notebook pipeline: :func:`arrival_cohorts` (horizon 2
 years, extract date 31.12.2025), :func:`group_time_effects` (``control="notyet"``,
@@ -80,9 +80,9 @@ from multiprocessing import Pool
 import numpy as np
 import pandas as pd
 
-from welcome_eval import programme_effect as pe
-from welcome_eval import synth_register as sr
+from welcome_eval.survival import programme_effect as pe
 from welcome_eval.synth import participation
+from welcome_eval.synth import register as sr
 
 HORIZON = 2
 ANTICIPATION = HORIZON + 1

@@ -20,10 +20,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from welcome_eval.codebook import Codebook
+from welcome_eval.ingest.codebook import Codebook
+from welcome_eval.ingest.readers import read_raw
+from welcome_eval.ingest.validation import validate
 from welcome_eval.municipalities import municipalities
-from welcome_eval.readers import read_raw
-from welcome_eval.validation import validate
 
 N_ITEMS = 40
 

@@ -16,8 +16,8 @@ import argparse
 import re
 from pathlib import Path
 
-from welcome_eval.privacy import read_redaction_corpus, redaction_scores
-from welcome_eval.redaction import find_personal_data, redact, repair_text
+from welcome_eval.publish.privacy import read_redaction_corpus, redaction_scores
+from welcome_eval.publish.redaction import find_personal_data, redact, repair_text
 
 DATA = Path(__file__).resolve().parents[1] / "tests" / "data"
 CORPORA = {

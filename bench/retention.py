@@ -1,4 +1,4 @@
-"""Benchmark of :mod:`welcome_eval.retention` against lifelines on register-sized data.
+"""Benchmark of :mod:`welcome_eval.survival.retention` against lifelines on register-sized data.
 
 Generates ``--rows`` (default 1,000,000) synthetic register-like rows -- one per person:
 municipality (the 59 AGS of the region, drawn in proportion to the population), duration
@@ -39,8 +39,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from welcome_eval import retention
 from welcome_eval.municipalities import municipalities
+from welcome_eval.survival import retention
 
 COVARIATES = [f"x{j}" for j in range(8)]
 BETA = np.array([0.02, -0.15, 0.1, 0.05, 0.3, -0.25, 0.2, 0.0])

@@ -7,7 +7,7 @@ rows) within 2 GB of memory. This script
 1. writes a synthetic extract of ``--rows`` rows (default 10,000,000) to Parquet in
    chunks with :class:`pyarrow.parquet.ParquetWriter` -- never more than one chunk of
    about 330,000 rows in pandas. Each chunk is a full synthetic register of Südwestfalen
-   (:func:`welcome_eval.synth_register.register_extract` with seed ``--seed + k``, all
+   (:func:`welcome_eval.synth.register.register_extract` with seed ``--seed + k``, all
    codebook columns); the chunks are spread over seven regions the size of Südwestfalen
    (the third digit of the municipality key becomes the region number 0–6: 413
    municipalities, about as many as North Rhine-Westphalia's 396), and the join dates of
@@ -47,10 +47,10 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from welcome_eval import retention, retention_duckdb
-from welcome_eval.programme_effect import arrival_cohorts
+from welcome_eval.survival import retention, retention_duckdb
+from welcome_eval.survival.programme_effect import arrival_cohorts
 from welcome_eval.synth import participation
-from welcome_eval.synth_register import EXTRACT_DATE, register_extract
+from welcome_eval.synth.register import EXTRACT_DATE, register_extract
 
 REGIONS = 7
 NEEDED = ["ags", "einzug", "auszug", "wegzug_ziel"]

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from welcome_eval.codebook import Codebook
+from welcome_eval.ingest.codebook import Codebook
 
 HEADER = [
     "lfdn", "ags", "rolle", "teilnahme_seit", "zuf_runder_tisch", "zuf_checklisten",
@@ -117,8 +117,8 @@ def built_reports(tmp_path_factory):
     researcher editions, index, catalogue) with a fixed ``SOURCE_DATE_EPOCH``."""
     import os
 
+    from welcome_eval.build.reports import build
     from welcome_eval.config import demo_data_dir
-    from welcome_eval.reports import build
 
     before = os.environ.get("SOURCE_DATE_EPOCH")
     os.environ["SOURCE_DATE_EPOCH"] = SOURCE_DATE_EPOCH
@@ -137,7 +137,7 @@ def report_kernel():
     """One long-lived kernel for the tests that execute a notebook (reset
     before each, as in ``welcome-eval build``): saves a kernel start and the
     imports per test."""
-    from welcome_eval.reports import ReportKernel
+    from welcome_eval.build.reports import ReportKernel
 
     with ReportKernel() as kernel:
         yield kernel

@@ -6,10 +6,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from welcome_eval import benchmark
-from welcome_eval.codebook import Codebook
+from welcome_eval.analysis import benchmark
 from welcome_eval.config import demo_data_dir
-from welcome_eval.privacy import protect
+from welcome_eval.ingest.codebook import Codebook
+from welcome_eval.publish.privacy import protect
 from welcome_eval.stats import proportion_ci
 
 

@@ -9,14 +9,14 @@ from pathlib import Path
 import pytest
 import yaml
 
-from welcome_eval.catalogue import (
+from welcome_eval.analysis.catalogue import (
     OUTCOMES,
     CatalogueError,
     matching_examples,
     read_catalogue,
-    render_page,
 )
-from welcome_eval.checklist import scoring_rule
+from welcome_eval.analysis.checklist import scoring_rule
+from welcome_eval.build.catalogue_page import render_page
 from welcome_eval.config import surveys_dir
 from welcome_eval.municipalities import municipalities
 

@@ -10,8 +10,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from welcome_eval import checklist, read_wave
-from welcome_eval.checklist import (
+from welcome_eval import read_wave
+from welcome_eval.analysis import checklist
+from welcome_eval.analysis.checklist import (
     OVERALL,
     ChecklistError,
     checklist_waves,
@@ -26,10 +27,10 @@ from welcome_eval.checklist import (
     scoring_rule,
     weakest_dimensions,
 )
-from welcome_eval.codebook import Codebook
 from welcome_eval.config import demo_data_dir
+from welcome_eval.ingest.codebook import Codebook
 from welcome_eval.synth import participation
-from welcome_eval.synth_checklist import PLANTED_PERSONAL_DATA, WAVES, checklist_wave
+from welcome_eval.synth.checklist import PLANTED_PERSONAL_DATA, WAVES, checklist_wave
 
 CB = Codebook.for_survey("checkliste")
 RULE = scoring_rule(CB)
@@ -279,8 +280,8 @@ def test_demo_waves_are_reproducible_from_the_seed():
 
 
 def test_a_checklist_outside_its_fieldwork_is_flagged(tmp_path):
-    from welcome_eval.synth_checklist import _WAVES
-    from welcome_eval.writers import write_export
+    from welcome_eval.ingest.writers import write_export
+    from welcome_eval.synth.checklist import _WAVES
 
     frame, meta = checklist_wave("2019")
     frame.loc[0, "ausgefuellt_am"] = pd.Timestamp("2019-08-01").date()
@@ -335,9 +336,9 @@ def test_weakest_dimensions_lowest_first_ties_in_codebook_order():
 
 
 def test_regional_report_notebook_hides_small_districts_and_contact_data(tmp_path, report_kernel):
+    from welcome_eval.build.reports import execute_notebook
     from welcome_eval.config import notebooks_dir
-    from welcome_eval.reports import execute_notebook
-    from welcome_eval.wave import find_manifests
+    from welcome_eval.ingest.wave import find_manifests
 
     *earlier, latest = find_manifests(demo_data_dir(), "checkliste")
     notebook = execute_notebook(
@@ -366,7 +367,7 @@ def test_regional_report_notebook_hides_small_districts_and_contact_data(tmp_pat
 
 
 def test_for_municipality_gives_what_the_benchmark_report_needs(history):
-    from welcome_eval.catalogue import matching_examples, read_catalogue
+    from welcome_eval.analysis.catalogue import matching_examples, read_catalogue
 
     filled = history.groupby("ags")["wave"].nunique()
     ags = filled[filled == 3].index[0]  # filled in all three waves

@@ -1,6 +1,6 @@
 import pytest
 
-from welcome_eval.codebook import Codebook, CodebookError
+from welcome_eval.ingest.codebook import Codebook, CodebookError
 
 
 def test_kommunen_codebook_items(codebook):

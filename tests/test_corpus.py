@@ -21,7 +21,7 @@ import yaml
 from conftest import HEADER, good_row
 
 from welcome_eval.cli import main
-from welcome_eval.wave import read_wave, sha256_of
+from welcome_eval.ingest.wave import read_wave, sha256_of
 
 FIELDWORK = {"start": "2021-06-14", "end": "2021-07-16"}
 

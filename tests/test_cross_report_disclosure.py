@@ -7,7 +7,7 @@ the hidden one — exactly, because a share rounded to whole percent together
 with its rounded Wilson interval pins the count. These tests reproduce the
 attack (on HTML pages) and show that it works on a set of reports gated table
 by table, and fails on the reports as the build makes them now; and they run
-the union audit (:func:`welcome_eval.disclosure.audit_published`) over what is
+the union audit (:func:`welcome_eval.publish.disclosure.audit_published`) over what is
 published.
 """
 
@@ -23,17 +23,18 @@ import pytest
 from bs4 import BeautifulSoup
 from conftest import notebook_text
 
-from welcome_eval import benchmark, disclosure_plan
-from welcome_eval import german_format as de
+from welcome_eval.analysis import benchmark
+from welcome_eval.analysis.programme import participating_on, participation_record
+from welcome_eval.build.reports import execute_notebook
 from welcome_eval.config import demo_data_dir, notebooks_dir
-from welcome_eval.disclosure import audit_published, counts_from_rounded
-from welcome_eval.display import table_html
+from welcome_eval.ingest.wave import Manifest
 from welcome_eval.municipalities import municipalities
-from welcome_eval.privacy import protect
-from welcome_eval.programme import participating_on, participation_record
-from welcome_eval.reports import execute_notebook
+from welcome_eval.present import german_format as de
+from welcome_eval.publish import disclosure_plan
+from welcome_eval.publish.disclosure import audit_published, counts_from_rounded
+from welcome_eval.publish.display import table_html
+from welcome_eval.publish.privacy import protect
 from welcome_eval.stats import proportion_ci
-from welcome_eval.wave import Manifest
 
 HALLENBERG, MESCHEDE, BAD_SASSENDORF = "05958020", "05958032", "05974008"
 FULL_DISTRICTS = ("Hochsauerlandkreis", "Kreis Soest")

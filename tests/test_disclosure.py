@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from welcome_eval.disclosure import (
+from welcome_eval.publish.disclosure import (
     DEFAULT_MARK,
     FOOTNOTE_DE,
     DisclosureError,

@@ -1,4 +1,4 @@
-"""The disclosure gate in welcome_eval.display: nothing unprotected reaches a report."""
+"""The disclosure gate in welcome_eval.publish.display: nothing unprotected reaches a report."""
 
 from __future__ import annotations
 
@@ -9,9 +9,15 @@ import matplotlib.pyplot as plt
 import pandas as pd
 import pytest
 
-from welcome_eval.disclosure import ForbiddenCrossTabulation
-from welcome_eval.display import UnprotectedData, show_figure, show_list, show_table, table_html
-from welcome_eval.privacy import not_personal, protect, redact_answers
+from welcome_eval.publish.disclosure import ForbiddenCrossTabulation
+from welcome_eval.publish.display import (
+    UnprotectedData,
+    show_figure,
+    show_list,
+    show_table,
+    table_html,
+)
+from welcome_eval.publish.privacy import not_personal, protect, redact_answers
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""welcome_eval.drivers against MASS::polr and on data with a planted structure.
+"""welcome_eval.stats.drivers against MASS::polr and on data with a planted structure.
 
 The reference values come from ``tests/reference/ordinal.R`` (run it with
 ``Rscript tests/reference/ordinal.R`` from the repository root); R is not
@@ -16,8 +16,8 @@ import pandas as pd
 import pytest
 from conftest import REFERENCE
 
-from welcome_eval import drivers
-from welcome_eval.codebook import Codebook
+from welcome_eval.ingest.codebook import Codebook
+from welcome_eval.stats import drivers
 
 RTOL_ESTIMATE = 1e-6
 RTOL_SE = 1e-4

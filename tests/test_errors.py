@@ -12,8 +12,8 @@ from welcome_eval import WelcomeEvalError
 
 def _package_exceptions() -> list[type[BaseException]]:
     found = []
-    for info in pkgutil.iter_modules(welcome_eval.__path__):
-        module = importlib.import_module(f"welcome_eval.{info.name}")
+    for info in pkgutil.walk_packages(welcome_eval.__path__, prefix="welcome_eval."):
+        module = importlib.import_module(info.name)
         for _, obj in inspect.getmembers(module, inspect.isclass):
             if issubclass(obj, BaseException) and obj.__module__ == module.__name__:
                 found.append(obj)
@@ -30,9 +30,9 @@ def test_every_exception_of_the_package_derives_from_the_common_base() -> None:
 
 
 def test_the_builtin_bases_are_kept_for_existing_handlers() -> None:
-    from welcome_eval.readers import ReadError
-    from welcome_eval.reports import BuildError
-    from welcome_eval.wave import ManifestError
+    from welcome_eval.build.reports import BuildError
+    from welcome_eval.ingest.readers import ReadError
+    from welcome_eval.ingest.wave import ManifestError
 
     assert issubclass(ReadError, ValueError) and issubclass(ManifestError, ValueError)
     assert issubclass(BuildError, RuntimeError)
@@ -47,7 +47,7 @@ def test_old_argument_names_still_work_with_a_deprecation_warning() -> None:
     import pytest
 
     from welcome_eval import stats
-    from welcome_eval.retention import retention_at
+    from welcome_eval.survival.retention import retention_at
 
     new = stats.proportion_ci(3, 10, conf_level=0.9)
     with pytest.warns(DeprecationWarning, match=r"level=\.\.\.\) is deprecated: use conf_level"):

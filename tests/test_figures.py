@@ -1,4 +1,4 @@
-"""welcome_eval.figures: structure of the drawn artists, German labels, input checks."""
+"""welcome_eval.present.figures: structure of the drawn artists, German labels, input checks."""
 
 from __future__ import annotations
 
@@ -16,8 +16,9 @@ import pandas as pd
 import pytest
 from matplotlib.axes import Axes
 
-from welcome_eval import figures, stats
-from welcome_eval.codebook import Codebook
+from welcome_eval import stats
+from welcome_eval.ingest.codebook import Codebook
+from welcome_eval.present import figures
 
 GERMAN_PERCENT = re.compile(r"^\d{1,3}\u202f%$")
 SIX_POINT = {
@@ -337,7 +338,7 @@ def test_import_does_not_change_rcparams():
     code = (
         "import matplotlib as mpl\n"
         "before = {k: str(v) for k, v in mpl.rcParams.items()}\n"
-        "import welcome_eval.figures\n"
+        "import welcome_eval.present.figures\n"
         "after = {k: str(v) for k, v in mpl.rcParams.items()}\n"
         "changed = [k for k in before if before[k] != after[k]]\n"
         "assert not changed, changed\n"

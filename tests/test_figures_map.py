@@ -19,9 +19,9 @@ from matplotlib import colormaps
 from matplotlib import colors as mcolors
 
 from welcome_eval.config import package_data_dir
-from welcome_eval.figures_map import map_attribution, municipality_patches, region_map
 from welcome_eval.municipalities import DISTRICTS, municipalities
-from welcome_eval.privacy import protect
+from welcome_eval.present.figures.map import map_attribution, municipality_patches, region_map
+from welcome_eval.publish.privacy import protect
 
 #: The source note SOURCES.md prescribes for every map (dl-de/by-2-0), verbatim.
 REQUIRED_ATTRIBUTION = (

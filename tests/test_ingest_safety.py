@@ -24,12 +24,12 @@ import yaml
 from conftest import HEADER, good_row, write_wave
 
 from welcome_eval.cli import main
-from welcome_eval.codebook import Codebook, CodebookError
 from welcome_eval.config import demo_data_dir, surveys_dir
-from welcome_eval.readers import ReadError, neutralise_formula, restore_formula
-from welcome_eval.rules import RuleError, compile_rule
-from welcome_eval.wave import Manifest, ManifestError, read_wave
-from welcome_eval.writers import csv_bytes
+from welcome_eval.ingest.codebook import Codebook, CodebookError
+from welcome_eval.ingest.readers import ReadError, neutralise_formula, restore_formula
+from welcome_eval.ingest.rules import RuleError, compile_rule
+from welcome_eval.ingest.wave import Manifest, ManifestError, read_wave
+from welcome_eval.ingest.writers import csv_bytes
 
 PAYLOADS = ("=cmd|' /C calc'!A0", "@SUM(1)", '+HYPERLINK("x")', "-2+3", "\tTAB", "\rCR")
 
@@ -631,7 +631,7 @@ def test_rule_payload_does_not_run(
     )
     assert "os.system" in text
     codebook.write_text(text, encoding="utf-8")
-    monkeypatch.setattr("welcome_eval.codebook.surveys_dir", lambda: surveys)
+    monkeypatch.setattr("welcome_eval.ingest.codebook.surveys_dir", lambda: surveys)
     code, _, err = run_validate(demo_wave(tmp_path), capsys)
     assert code == 2
     assert "codebook.yaml" in err and "participation_before_fieldwork" in err
@@ -799,7 +799,7 @@ def kommunen_with_id_pattern(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
     )
     assert "pattern:" in text
     codebook.write_text(text, encoding="utf-8")
-    monkeypatch.setattr("welcome_eval.codebook.surveys_dir", lambda: surveys)
+    monkeypatch.setattr("welcome_eval.ingest.codebook.surveys_dir", lambda: surveys)
     return surveys
 
 

@@ -28,7 +28,7 @@ import yaml
 from conftest import SOURCE_DATE_EPOCH
 from test_browser import LAUNCH_ARGS, VIEWPORT, ensure_chromium
 
-from welcome_eval.markup import markdown_html, md_code, md_escape, safe_href
+from welcome_eval.present.markup import markdown_html, md_code, md_escape, safe_href
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -129,7 +129,7 @@ def site(tmp_path_factory) -> Path:
     script = (
         "import sys\n"
         "import welcome_eval\n"
-        "from welcome_eval.reports import build\n"
+        "from welcome_eval.build.reports import build\n"
         "assert welcome_eval.__file__.startswith(sys.argv[1]), welcome_eval.__file__\n"
         "build(sys.argv[2], sys.argv[3], progress=False, jobs=2, only=sys.argv[4:])\n"
     )
@@ -446,7 +446,7 @@ def test_pages_open_in_chromium_without_dialog_or_console_error(site, browser):
 
 
 def test_show_text_escapes_keyword_values_and_renders_without_raw_html(monkeypatch):
-    from welcome_eval import display
+    from welcome_eval.publish import display
 
     shown: list[dict] = []
     monkeypatch.setattr(display, "display", lambda data, raw: shown.append(data))

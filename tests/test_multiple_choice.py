@@ -8,10 +8,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from welcome_eval.codebook import Codebook
-from welcome_eval.readers import read_raw
-from welcome_eval.validation import validate
-from welcome_eval.writers import csv_bytes, sav_bytes, xlsx_bytes
+from welcome_eval.ingest.codebook import Codebook
+from welcome_eval.ingest.readers import read_raw
+from welcome_eval.ingest.validation import validate
+from welcome_eval.ingest.writers import csv_bytes, sav_bytes, xlsx_bytes
 
 CB = Codebook.from_dict(
     {

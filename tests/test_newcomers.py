@@ -14,13 +14,16 @@ import pandas as pd
 import pytest
 import yaml
 
-from welcome_eval import drivers, newcomers, read_wave
-from welcome_eval.codebook import Codebook
+from welcome_eval import read_wave
+from welcome_eval.analysis import newcomers
 from welcome_eval.config import demo_data_dir, notebooks_dir
-from welcome_eval.figures_drivers import importance_performance_plot, odds_ratio_plot
-from welcome_eval.privacy import redact_text
-from welcome_eval.survey import Design
-from welcome_eval.synth_newcomers import (
+from welcome_eval.ingest.codebook import Codebook
+from welcome_eval.ingest.wave import sha256_of
+from welcome_eval.present.figures.drivers import importance_performance_plot, odds_ratio_plot
+from welcome_eval.publish.privacy import redact_text
+from welcome_eval.stats import drivers
+from welcome_eval.stats.survey import Design
+from welcome_eval.synth.newcomers import (
     PLANTED_PERSONAL_DATA,
     TRUTH_FILE,
     WAVES,
@@ -28,7 +31,6 @@ from welcome_eval.synth_newcomers import (
     newcomer_wave,
     write_newcomer_demo,
 )
-from welcome_eval.wave import sha256_of
 
 CB = Codebook.for_survey("neubuerger")
 DEMO = demo_data_dir() / "neubuerger"
@@ -389,7 +391,7 @@ def test_importance_performance_plot_keeps_labels_inside_the_axes():
 
 
 def test_notebook_runs_with_default_parameters(tmp_path: Path, report_kernel):
-    from welcome_eval.reports import execute_notebook
+    from welcome_eval.build.reports import execute_notebook
 
     notebook = execute_notebook(
         notebooks_dir() / "neubuerger_welle.ipynb", {}, cwd=tmp_path, kernel=report_kernel

@@ -9,9 +9,9 @@ import nbformat
 import pytest
 from bs4 import BeautifulSoup
 
+from welcome_eval.build.reports import execute_notebook
 from welcome_eval.config import demo_data_dir, notebooks_dir
-from welcome_eval.reports import execute_notebook
-from welcome_eval.wave import find_manifests
+from welcome_eval.ingest.wave import find_manifests
 
 NOTEBOOKS = sorted(notebooks_dir().glob("*.ipynb"))
 #: The regional reports per wave and the sections each must have.

@@ -1,12 +1,8 @@
 import pandas as pd
 import pytest
 
-from welcome_eval.privacy import (
-    PseudonymKeyMissing,
-    pseudonym_key,
-    pseudonymise,
-    redact_text,
-)
+from welcome_eval.ingest.pseudonym import PseudonymKeyMissing, pseudonym_key, pseudonymise
+from welcome_eval.publish.privacy import redact_text
 
 
 @pytest.mark.parametrize(

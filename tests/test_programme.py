@@ -11,8 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from welcome_eval.config import demo_data_dir
-from welcome_eval.programme import (
+from welcome_eval.analysis.programme import (
     ParticipationRecordError,
     RecordError,
     additional_retained,
@@ -31,6 +30,7 @@ from welcome_eval.programme import (
     round_table_attendance,
     round_tables,
 )
+from welcome_eval.config import demo_data_dir
 
 DEMO = demo_data_dir()
 RECORD_CSV = DEMO / "programme" / "teilnahme.csv"
@@ -362,7 +362,8 @@ def test_additional_retained_sums_cell_effects_times_cohort_sizes():
 
 
 def test_cost_per_retained_newcomer_from_the_demo_register(record):
-    from welcome_eval import programme_effect, read_wave
+    from welcome_eval import read_wave
+    from welcome_eval.survival import programme_effect
 
     wave = read_wave(sorted(DEMO.glob("register/*/manifest.yaml"))[-1])
     extract = pd.Timestamp(wave.manifest.fieldwork_end)
@@ -401,15 +402,15 @@ def test_a_household_sample_is_scaled_up_to_the_registers():
 
 
 def test_demo_register_extract_is_a_five_percent_sample():
-    from welcome_eval.programme import extract_sampling_fraction
+    from welcome_eval.analysis.programme import extract_sampling_fraction
 
     manifest = sorted(DEMO.glob("register/*/manifest.yaml"))[-1]
     assert extract_sampling_fraction(manifest) == 0.05
 
 
 def test_programme_report_notebook_runs_on_the_demo_data(tmp_path, report_kernel):
+    from welcome_eval.build.reports import execute_notebook
     from welcome_eval.config import notebooks_dir
-    from welcome_eval.reports import execute_notebook
 
     notebook = execute_notebook(
         notebooks_dir() / "programm.ipynb",

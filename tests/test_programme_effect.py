@@ -9,11 +9,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from welcome_eval import programme_effect as pe
 from welcome_eval import read_wave
-from welcome_eval import synth_register as sr
 from welcome_eval.config import demo_data_dir
+from welcome_eval.survival import programme_effect as pe
 from welcome_eval.synth import participation
+from welcome_eval.synth import register as sr
 
 EXTRACT = sr.EXTRACT_DATE
 NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "register_welle.ipynb"
@@ -139,8 +139,8 @@ def test_input_checks(record):
 
 
 def test_report_notebook_runs(tmp_path, report_kernel):
-    from welcome_eval.disclosure import footnote_de
-    from welcome_eval.reports import execute_notebook
+    from welcome_eval.build.reports import execute_notebook
+    from welcome_eval.publish.disclosure import footnote_de
 
     # a threshold above the smallest municipalities of the demo extract (46 newcomers), so
     # that the disclosure control visibly hides groups

@@ -23,7 +23,7 @@ import nbformat
 import pytest
 from conftest import SOURCE_DATE_EPOCH
 
-from welcome_eval import reports
+from welcome_eval.build import reports
 from welcome_eval.cli import main
 from welcome_eval.config import demo_data_dir
 
@@ -47,7 +47,7 @@ DRIVER = """\
 import os, signal, sys
 from pathlib import Path
 
-import welcome_eval.reports as reports
+import welcome_eval.build.reports as reports
 
 notebooks, mode, args = Path(sys.argv[1]), sys.argv[2], sys.argv[3:]
 reports.notebooks_dir = lambda: notebooks
@@ -62,7 +62,7 @@ def no_exchange(first, second):
 
 
 if mode == "after-exchange":
-    import welcome_eval.outdir as outdir
+    import welcome_eval.build.outdir as outdir
 
     real_exchange = outdir.exchange
 
@@ -75,7 +75,7 @@ if mode == "after-exchange":
     outdir.exchange = exchange
 elif mode in ("after-first-rename", "no-exchange"):
     try:
-        import welcome_eval.outdir as outdir
+        import welcome_eval.build.outdir as outdir
 
         outdir.exchange = no_exchange
     except ImportError:
@@ -212,7 +212,7 @@ def test_killed_right_after_the_atomic_swap_the_reports_are_whole(
 
 @pytest.mark.slow
 def test_the_published_name_never_goes_missing_during_the_swap(site: Path) -> None:
-    from welcome_eval import outdir
+    from welcome_eval.build import outdir
 
     staging = site.with_name("new")
     shutil.copytree(site, staging)
@@ -359,7 +359,7 @@ def test_build_refuses_the_working_directory_home_and_the_data(
 
 def test_the_project_and_the_filesystem_root_are_refused() -> None:
     import welcome_eval
-    from welcome_eval.outdir import OutputError, check_target
+    from welcome_eval.build.outdir import OutputError, check_target
 
     package = Path(welcome_eval.__file__).resolve().parent
     for folder in (package, package.parent, package.parent.parent, Path("/")):
@@ -490,7 +490,7 @@ def test_the_researcher_edition_shows_no_absolute_paths(site: Path, tiny: dict[s
 def test_validate_into_an_output_another_run_is_writing_exits_4(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from welcome_eval.outdir import locked
+    from welcome_eval.build.outdir import locked
 
     out = tmp_path / "tidy"
     with locked(out.resolve()):

@@ -18,13 +18,15 @@ import pandas as pd
 import pytest
 from conftest import HEADER, REFERENCE, good_row, write_wave
 
-from welcome_eval import figures_quality, newcomers, quality, read_wave
+from welcome_eval import read_wave
+from welcome_eval.analysis import newcomers, quality
+from welcome_eval.analysis.programme import participation_record
+from welcome_eval.build.reports import execute_notebook, render_html
 from welcome_eval.config import demo_data_dir, notebooks_dir
-from welcome_eval.disclosure import audit
-from welcome_eval.privacy import protect
-from welcome_eval.programme import participation_record
-from welcome_eval.reports import execute_notebook, render_html
-from welcome_eval.validation import STATUS_FLAGGED, STATUS_QUARANTINED, issue_summary
+from welcome_eval.ingest.validation import STATUS_FLAGGED, STATUS_QUARANTINED, issue_summary
+from welcome_eval.present.figures import quality as figures_quality
+from welcome_eval.publish.disclosure import audit
+from welcome_eval.publish.privacy import protect
 
 DEMO = demo_data_dir()
 NOTEBOOK = notebooks_dir() / "qualitaet.ipynb"
@@ -395,7 +397,7 @@ def _outputs(notebook: nbformat.NotebookNode) -> str:
 
 
 def test_wave_notebook_pattern_is_the_report_engines() -> None:
-    from welcome_eval.reports import NOTEBOOK_PATTERN
+    from welcome_eval.build.reports import NOTEBOOK_PATTERN
 
     assert quality.WAVE_NOTEBOOK_PATTERN == NOTEBOOK_PATTERN
 

@@ -15,14 +15,14 @@ import pandas as pd
 import pytest
 
 from welcome_eval.municipalities import municipalities
-from welcome_eval.privacy import (
+from welcome_eval.publish.privacy import (
     read_redaction_corpus,
     redact_answers,
     redact_series,
     redact_text,
     redaction_scores,
 )
-from welcome_eval.redaction import find_personal_data, first_names, repair_text, surnames
+from welcome_eval.publish.redaction import find_personal_data, first_names, repair_text, surnames
 
 DATA = Path(__file__).parent / "data"
 DEVELOPMENT = DATA / "redaction_corpus.tsv"

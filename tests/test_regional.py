@@ -1,4 +1,4 @@
-"""welcome_eval.regional: the building blocks of the regional report per wave."""
+"""welcome_eval.analysis.regional: the building blocks of the regional report per wave."""
 
 from __future__ import annotations
 
@@ -9,12 +9,13 @@ import pandas as pd
 import pytest
 from conftest import REFERENCE
 
-from welcome_eval import regional, stats
-from welcome_eval.codebook import Codebook
+from welcome_eval import stats
+from welcome_eval.analysis import regional
+from welcome_eval.analysis.programme import participation_record
 from welcome_eval.config import demo_data_dir
-from welcome_eval.privacy import protect, redact_answers
-from welcome_eval.programme import participation_record
-from welcome_eval.wave import read_wave
+from welcome_eval.ingest.codebook import Codebook
+from welcome_eval.ingest.wave import read_wave
+from welcome_eval.publish.privacy import protect, redact_answers
 
 R = json.loads((REFERENCE / "regional.json").read_text(encoding="utf-8"))
 

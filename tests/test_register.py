@@ -11,17 +11,17 @@ import pandas as pd
 import pytest
 import yaml
 
-from welcome_eval.codebook import Codebook
 from welcome_eval.config import demo_data_dir
+from welcome_eval.ingest.codebook import Codebook
+from welcome_eval.ingest.wave import read_wave, sha256_of
 from welcome_eval.synth import participation
-from welcome_eval.synth_register import (
+from welcome_eval.synth.register import (
     EXTRACT_DATE,
     PLANTED_HAZARD_RATIO,
     WINDOW_START,
     register_extract,
     write_register_demo,
 )
-from welcome_eval.wave import read_wave, sha256_of
 
 SEED = 2018
 LEFT_REGION = (2, 3, 4)

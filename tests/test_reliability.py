@@ -17,7 +17,7 @@ import pytest
 from conftest import REFERENCE
 
 from welcome_eval import stats
-from welcome_eval.codebook import Codebook
+from welcome_eval.ingest.codebook import Codebook
 
 RTOL = 1e-10
 ATOL = 1e-14

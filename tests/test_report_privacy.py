@@ -17,12 +17,14 @@ import numpy as np
 import pandas as pd
 from bs4 import BeautifulSoup
 
-from welcome_eval import synth, synth_checklist, synth_newcomers
+from welcome_eval import synth
 from welcome_eval.config import demo_data_dir
-from welcome_eval.disclosure import feasibility_intervals
-from welcome_eval.display import table_html
-from welcome_eval.privacy import protect
-from welcome_eval.wave import find_manifests, read_wave
+from welcome_eval.ingest.wave import find_manifests, read_wave
+from welcome_eval.publish.disclosure import feasibility_intervals
+from welcome_eval.publish.display import table_html
+from welcome_eval.publish.privacy import protect
+from welcome_eval.synth import checklist as synth_checklist
+from welcome_eval.synth import newcomers as synth_newcomers
 
 DATA_URI = re.compile(r"data:image/[a-z+]+;base64,[A-Za-z0-9+/=]+")
 

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
+from welcome_eval.build.reports import BuildError, build
 from welcome_eval.config import demo_data_dir, notebooks_dir
-from welcome_eval.reports import BuildError, build
+from welcome_eval.ingest.wave import find_manifests
 from welcome_eval.synth import PLANTED_PERSONAL_DATA
-from welcome_eval.synth_newcomers import PLANTED_PERSONAL_DATA as PLANTED_NEWCOMER_DATA
-from welcome_eval.wave import find_manifests
+from welcome_eval.synth.newcomers import PLANTED_PERSONAL_DATA as PLANTED_NEWCOMER_DATA
 
 SECTIONS = {
     "kommunen": [
@@ -224,7 +224,7 @@ def test_a_second_build_executes_only_what_changed(built, tmp_path, monkeypatch)
 
     from conftest import SOURCE_DATE_EPOCH
 
-    from welcome_eval.reports import CACHE_FILE
+    from welcome_eval.build.reports import CACHE_FILE
 
     monkeypatch.setenv("SOURCE_DATE_EPOCH", SOURCE_DATE_EPOCH)
     again = tmp_path / "reports"
@@ -253,8 +253,8 @@ MUNICIPAL_SECTIONS = [
 
 
 def test_every_participating_municipality_gets_a_report_per_wave(built):
-    from welcome_eval.programme import participating_on, participation_record
-    from welcome_eval.wave import Manifest
+    from welcome_eval.analysis.programme import participating_on, participation_record
+    from welcome_eval.ingest.wave import Manifest
 
     record = participation_record(demo_data_dir())
     for manifest in find_manifests(demo_data_dir(), "neubuerger"):

@@ -1,4 +1,4 @@
-"""welcome_eval.retention against R's survival package, and its input checks.
+"""welcome_eval.survival.retention against R's survival package, and its input checks.
 
 The reference values come from ``tests/reference/survival.R`` (run it with
 ``Rscript tests/reference/survival.R`` from the repository root) on the
@@ -19,7 +19,7 @@ import pytest
 from conftest import REFERENCE
 from statsmodels.duration.survfunc import SurvfuncRight, survdiff
 
-from welcome_eval.retention import (
+from welcome_eval.survival.retention import (
     CoxResult,
     KaplanMeier,
     LogRank,
@@ -441,7 +441,7 @@ def test_cox_concordance_does_not_depend_on_rounding(
 
 
 def test_identical_rows_give_bit_identical_linear_predictors() -> None:
-    from welcome_eval.retention import _linear_predictor
+    from welcome_eval.survival.retention import _linear_predictor
 
     rng = np.random.default_rng(11)
     x = rng.normal(size=(1031, 5)) * [1.0, 30.0, 1e-3, 7.0, 1.0]
@@ -804,7 +804,7 @@ def register_stays_frame(register_rows: pd.DataFrame) -> pd.DataFrame:
 
 def register_periods(register_rows: pd.DataFrame, *, with_joins: bool) -> pd.DataFrame:
     """Cox rows as the R script builds them, by welcome_eval's own person_periods."""
-    from welcome_eval.programme_effect import person_periods
+    from welcome_eval.survival.programme_effect import person_periods
 
     record = register_rows.drop_duplicates("ags")[["ags", "beitritt"]]
     record = record.rename(columns={"beitritt": "joined"})
@@ -994,7 +994,7 @@ def test_register_timevarying_cox_is_the_programme_effect_check(
     register_reference: dict, register_rows: pd.DataFrame
 ) -> None:
     """individual_cox_effect is the model of case timevarying_efron."""
-    from welcome_eval.programme_effect import individual_cox_effect
+    from welcome_eval.survival.programme_effect import individual_cox_effect
 
     record = register_rows.drop_duplicates("ags")[["ags", "beitritt"]]
     fit = individual_cox_effect(

@@ -16,13 +16,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from welcome_eval import retention, retention_duckdb
+from welcome_eval.analysis.programme import participation_record
 from welcome_eval.config import demo_data_dir
-from welcome_eval.programme import participation_record
-from welcome_eval.programme_effect import arrival_cohorts
+from welcome_eval.ingest.wave import read_wave
+from welcome_eval.survival import retention, retention_duckdb
+from welcome_eval.survival.programme_effect import arrival_cohorts
 from welcome_eval.synth import participation
-from welcome_eval.synth_register import EXTRACT_DATE, register_extract
-from welcome_eval.wave import read_wave
+from welcome_eval.synth.register import EXTRACT_DATE, register_extract
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from welcome_eval import Codebook, municipalities, read_wave
-from welcome_eval.writers import csv_bytes, sav_bytes, xlsx_bytes
+from welcome_eval.ingest.writers import csv_bytes, sav_bytes, xlsx_bytes
 
 CB = Codebook.for_survey("kommunen")
 ITEMS = [i for i in CB if not i.optional]

@@ -15,7 +15,7 @@ import pytest
 from conftest import REFERENCE
 
 from welcome_eval import stats
-from welcome_eval.codebook import Codebook
+from welcome_eval.ingest.codebook import Codebook
 
 RTOL = 1e-10
 # Limits that are exactly 0 or 1 in R may come out as 1e-17 in Python.

@@ -1,4 +1,4 @@
-"""welcome_eval.survey against R's survey package, and its input checks.
+"""welcome_eval.stats.survey against R's survey package, and its input checks.
 
 The reference values come from ``tests/reference/survey_design.R`` (run it with
 ``Rscript tests/reference/survey_design.R`` from the repository root) on the
@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 from conftest import REFERENCE
 
-from welcome_eval.survey import Design, Estimate, rake
+from welcome_eval.stats.survey import Design, Estimate, rake
 
 #: Relative tolerance on point estimates. The largest differences come from R's
 #: svyciprop (its logit estimate stops at glm's IRLS tolerance: 5e-10) and from

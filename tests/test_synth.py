@@ -14,7 +14,7 @@ import pyreadstat
 import pytest
 import yaml
 
-from welcome_eval.codebook import Codebook
+from welcome_eval.ingest.codebook import Codebook
 from welcome_eval.synth import (
     PLANTED_PERSONAL_DATA,
     WAVES,
@@ -217,7 +217,7 @@ def test_demo_files_are_reproducible_with_matching_manifests(demo_dirs) -> None:
         assert manifest["file"] == FILES[wave]
         assert manifest["sha256"] == _sha256(wave_a / manifest["file"])
         assert manifest["codebook_version"] == CB.version
-        assert manifest["generator"] == {"seed": 2018, "module": "welcome_eval.synth"}
+        assert manifest["generator"] == {"seed": 2018, "module": "welcome_eval.synth.kommunen"}
 
 
 def test_clock_does_not_reach_the_files(demo_dirs) -> None:

@@ -12,9 +12,9 @@ import yaml
 from conftest import HEADER, good_row, write_wave
 
 from welcome_eval import read_wave
-from welcome_eval.readers import ReadError
-from welcome_eval.validation import FileValidationError
-from welcome_eval.wave import ManifestError, sha256_of
+from welcome_eval.ingest.readers import ReadError
+from welcome_eval.ingest.validation import FileValidationError
+from welcome_eval.ingest.wave import ManifestError, sha256_of
 
 ROWS = [
     good_row(1, ideen="Digitale Vernetzungsplattform für Südwestfalen"),

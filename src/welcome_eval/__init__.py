@@ -1,17 +1,37 @@
 """welcome_eval: evaluation of the regional welcome programme "Willkommen in Südwestfalen".
 
-Public API: :func:`read_wave`, :class:`Wave`, :class:`Codebook`,
-:func:`municipalities`, and the modules ``stats`` (Likert summaries, reliability,
-comparisons), ``survey`` (design-based estimation, raking), ``drivers``
-(ordinal driver models), ``figures`` and ``reports``.
+The sub-packages follow the pipeline, and data flow one way through them:
+
+- ``ingest``: raw exports → validated, pseudonymised tidy waves (:func:`read_wave`)
+- ``stats``: Likert summaries, proportions, reliability, comparisons, survey designs
+  (``stats.survey``), ordinal drivers (``stats.drivers``)
+- ``survival``: register stays, Kaplan–Meier, log-rank, Cox, programme effect
+- ``analysis``: the evaluation's questions per report family
+- ``present``: German formats, sentences and figures
+- ``publish``: disclosure control, redaction and the display gate
+- ``build``: plan, execute, render and publish the reports
+- ``synth``: the synthetic demo data
+
+Sub-packages load on first use, so ``import welcome_eval`` stays light; the modules most
+used in notebooks are reachable directly as well (``we.survey``, ``we.retention``,
+``we.figures``, …).
 """
 
-__version__ = "0.1.0"
+from __future__ import annotations
 
-from welcome_eval.codebook import Codebook
+import importlib
+from types import ModuleType
+
+from welcome_eval import _aliases
+from welcome_eval._version import __version__
 from welcome_eval.errors import WelcomeEvalError
+from welcome_eval.ingest.codebook import Codebook
+from welcome_eval.ingest.wave import Manifest, Wave, read_wave
 from welcome_eval.municipalities import municipalities
-from welcome_eval.wave import Manifest, Wave, read_wave
+
+_aliases.install()
+
+_SUBPACKAGES = ("analysis", "build", "ingest", "present", "publish", "stats", "survival", "synth")
 
 __all__ = [
     "Codebook",
@@ -21,4 +41,17 @@ __all__ = [
     "__version__",
     "municipalities",
     "read_wave",
+    *_SUBPACKAGES,
 ]
+
+
+def __getattr__(name: str) -> ModuleType:
+    if name in _SUBPACKAGES:
+        return importlib.import_module(f"welcome_eval.{name}")
+    if name in _aliases.MOVED_MODULES:
+        return importlib.import_module(_aliases.MOVED_MODULES[name])
+    raise AttributeError(f"module 'welcome_eval' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_SUBPACKAGES, *_aliases.MOVED_MODULES})

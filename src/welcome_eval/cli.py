@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from welcome_eval.wave import Wave
+    from welcome_eval.ingest.wave import Wave
 
 EXIT_OK = 0
 EXIT_QUARANTINED = 1
@@ -24,14 +24,14 @@ _UNCHANGED = "Die zuletzt veröffentlichten Berichte bleiben unverändert."
 
 def _one_line(exc: BaseException) -> str:
     """An exception's message without terminal colour codes."""
-    from welcome_eval.reports import _plain
+    from welcome_eval.build.reports import _plain
 
     return _plain(str(exc))
 
 
 def _build(args: argparse.Namespace) -> int:
-    from welcome_eval.outdir import OutputBusy, OutputError
-    from welcome_eval.reports import BuildError, build
+    from welcome_eval.build.outdir import OutputBusy, OutputError
+    from welcome_eval.build.reports import BuildError, build
 
     try:
         result = build(
@@ -99,7 +99,7 @@ VALIDATE_FILES = frozenset(
 
 def _validate_output(folder: Path) -> bool:
     """A folder holding only what an earlier ``validate --out`` wrote."""
-    from welcome_eval.outdir import OS_FILES, files_in
+    from welcome_eval.build.outdir import OS_FILES, files_in
 
     files = [f for f in files_in(folder) if f not in OS_FILES]
     return bool(files) and set(files) <= VALIDATE_FILES
@@ -112,7 +112,7 @@ def _write_wave(wave: Wave, out: Path, source: Path) -> Path:
     not are removed; the marker lists what is there."""
     import tempfile
 
-    from welcome_eval import outdir
+    from welcome_eval.build import outdir
 
     target = outdir.check_target(out, protect=[source])
     with outdir.locked(target):
@@ -156,9 +156,9 @@ def _wave_folder(path: str) -> Path:
 def _validate(args: argparse.Namespace) -> int:
     import pandas as pd
 
-    from welcome_eval.outdir import OutputBusy, OutputError, check_target, claim
-    from welcome_eval.validation import RULES_DE
-    from welcome_eval.wave import read_wave
+    from welcome_eval.build.outdir import OutputBusy, OutputError, check_target, claim
+    from welcome_eval.ingest.validation import RULES_DE
+    from welcome_eval.ingest.wave import read_wave
 
     if args.out:  # refuse an unsafe --out before reading anything
         try:

@@ -50,3 +50,8 @@ def data_dir() -> Path:
 def notebooks_dir() -> Path:
     """Directory with the report notebooks."""
     return _first_existing(_REPO_DIR / "notebooks", _PACKAGE_DIR / "notebooks")
+
+
+def templates_dir() -> Path:
+    """Templates and style sheet of the rendered reports."""
+    return _PACKAGE_DIR / "build" / "templates"
