@@ -1,6 +1,6 @@
-"""Stage 4, presentation: German number formats and sentences, Markdown and HTML
-escaping, and the figures (``present.figures``). Nothing here decides what may be shown;
-that is :mod:`welcome_eval.publish`.
+"""Stage 4, presentation: German number formats and sentences (``present.sentences``),
+Markdown and HTML escaping, and the figures (``present.figures``). Nothing here decides
+what may be shown; that is :mod:`welcome_eval.publish`.
 """
 
 from __future__ import annotations
@@ -8,12 +8,13 @@ from __future__ import annotations
 import importlib
 from types import ModuleType
 
-_SUBMODULES = ("figures", "german_format", "markup")
+_SUBMODULES = ("figures", "german_format", "markup", "sentences")
 
 __all__ = [
     "figures",
     "german_format",
     "markup",
+    "sentences",
 ]
 
 

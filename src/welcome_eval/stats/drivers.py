@@ -38,8 +38,9 @@ from statsmodels.miscmodels.ordinal_model import OrderedModel
 from statsmodels.tools.numdiff import approx_fprime
 from statsmodels.tools.sm_exceptions import ConvergenceWarning, HessianInversionWarning
 
+from welcome_eval._checks import check_columns
 from welcome_eval.ingest.codebook import Codebook
-from welcome_eval.stats._core import _as_item_list, _check_columns, _numeric_column, _valid_answers
+from welcome_eval.stats._common import as_item_list, numeric_column, valid_answers
 
 __all__ = ["QUADRANTS", "DriverResult", "importance_performance", "ordinal_drivers"]
 
@@ -201,7 +202,7 @@ def _design(data: pd.DataFrame, predictors: list[str]) -> pd.DataFrame:
 
 
 def _frequency_weights(data: pd.DataFrame, weights: str) -> np.ndarray:
-    w = _numeric_column(data, weights).to_numpy()
+    w = numeric_column(data, weights).to_numpy()
     if not np.isfinite(w).all() or (w < 0).any():
         raise ValueError(
             f"weights column {weights!r} must be finite and non-negative without NaN; found "
@@ -364,14 +365,14 @@ def ordinal_drivers(
         raise TypeError(f"data must be a pandas DataFrame, got {type(data).__name__}")
     if not isinstance(outcome, str):
         raise TypeError(f"outcome must be a column name (str), got {outcome!r}")
-    predictors = _as_item_list(predictors)
+    predictors = as_item_list(predictors)
     if outcome in predictors:
         raise ValueError(f"outcome {outcome!r} is also listed as a predictor")
     if len(set(predictors)) != len(predictors):
         raise ValueError(f"predictors contain duplicates: {predictors}")
     if weights is not None and weights in [outcome, *predictors]:
         raise ValueError(f"weights column {weights!r} is also the outcome or a predictor")
-    _check_columns(data, [outcome, *predictors] + ([weights] if weights is not None else []))
+    check_columns(data, [outcome, *predictors] + ([weights] if weights is not None else []))
     if not (isinstance(conf_level, int | float) and 0 < conf_level < 1):
         raise ValueError(f"conf_level must be between 0 and 1 (e.g. 0.95), got {conf_level!r}")
 
@@ -538,7 +539,7 @@ def importance_performance(
     >>> ipa["item"].tolist(), bool(ipa["importance"].iloc[0] > ipa["importance"].iloc[1])
     (['a', 'b'], True)
     """
-    items = _as_item_list(items)
+    items = as_item_list(items)
     if len(items) < 2:
         raise ValueError(
             f"importance_performance needs at least 2 items to compare, got {len(items)}"
@@ -547,15 +548,15 @@ def importance_performance(
         raise ValueError(f"items contain duplicates: {items}")
     if outcome in items:
         raise ValueError(f"outcome {outcome!r} is also listed as an item")
-    _check_columns(data, [outcome, *items])
+    check_columns(data, [outcome, *items])
     if codebook is not None:
-        answers = {item: _valid_answers(data, item, codebook) for item in items}
+        answers = {item: valid_answers(data, item, codebook) for item in items}
         if outcome in codebook and codebook[outcome].valid_codes:
-            _valid_answers(data, outcome, codebook)
+            valid_answers(data, outcome, codebook)
         top_codes = {item: codebook[item].valid_codes[-2:] for item in items}
         labels = {item: codebook[item].short for item in items}
     else:
-        answers = {item: _numeric_column(data, item).dropna() for item in items}
+        answers = {item: numeric_column(data, item).dropna() for item in items}
         observed = [values.max() for values in answers.values() if len(values)]
         if not observed:
             raise ValueError(f"none of the items {items} has an answer")
