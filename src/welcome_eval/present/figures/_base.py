@@ -10,6 +10,13 @@ Numbers on axes and in bars are German (``45 %``, ``3,5``) via
 :mod:`welcome_eval.present.german_format`. Importing this module changes no global
 matplotlib state; call :func:`set_theme` once to apply the report look.
 
+A private module: :mod:`welcome_eval.present.figures` re-exports its charts. The
+drawing helpers that the report families' figure modules share (:func:`new_axes`,
+:func:`legend_below`, :func:`ordered_unique`, :func:`text_color_for`,
+:func:`wrap_label`, :func:`style_category_axis`, :func:`check_interval_columns`) have
+public names here so that those modules import no underscore name; they are not part
+of the package's API.
+
 Examples
 --------
 >>> from welcome_eval import stats
@@ -46,13 +53,20 @@ __all__ = [
     "NEUTRAL_COLOR",
     "NPS_GROUPS",
     "GermanFormatter",
+    "check_interval_columns",
     "heatmap",
     "interval_plot",
+    "legend_below",
     "likert_diverging",
+    "new_axes",
     "nps_bar",
+    "ordered_unique",
     "palette",
     "set_theme",
+    "style_category_axis",
+    "text_color_for",
     "wave_comparison",
+    "wrap_label",
 ]
 
 #: Colour of the neutral middle category of odd Likert scales.
@@ -144,20 +158,18 @@ def palette(n: int) -> list:
     return sns.color_palette("colorblind", n)
 
 
-def _check_columns(table: pd.DataFrame, columns: Sequence[str | None], what: str) -> None:
-    check_columns(table, columns, what, require_rows=True)
-
-
-def _new_axes(width: float, height: float) -> Axes:
+def new_axes(width: float, height: float) -> Axes:
+    """A new figure of ``width`` × ``height`` inches (constrained layout) and its Axes."""
     _, ax = plt.subplots(figsize=(width, height), layout="constrained")
     return ax
 
 
-def _wrap(label: object) -> str:
+def wrap_label(label: object) -> str:
+    """A category label wrapped at :data:`LABEL_WIDTH` characters."""
     return textwrap.fill(str(label), LABEL_WIDTH)
 
 
-def _ordered_unique(values: pd.Series) -> list:
+def ordered_unique(values: pd.Series) -> list:
     """Categories in their categorical order, else in order of first appearance."""
     if isinstance(values.dtype, pd.CategoricalDtype):
         present = set(values.dropna())
@@ -165,12 +177,13 @@ def _ordered_unique(values: pd.Series) -> list:
     return list(dict.fromkeys(values.dropna()))
 
 
-def _text_color(color: object) -> str:
+def text_color_for(color: object) -> str:
+    """White or near-black text, whichever reads better on a fill of ``color``."""
     r, g, b = mcolors.to_rgb(color)
     return "white" if 0.2126 * r + 0.7152 * g + 0.0722 * b < 0.5 else "#222222"
 
 
-def _legend_below(ax: Axes, *, ncol: int, offset_points: float = 26) -> None:
+def legend_below(ax: Axes, *, ncol: int, offset_points: float = 26) -> None:
     """Legend centred under the x tick labels, in the order the artists were drawn."""
     transform = ax.transAxes + ScaledTranslation(0, -offset_points / 72, ax.figure.dpi_scale_trans)
     ax.legend(
@@ -186,7 +199,7 @@ def _legend_below(ax: Axes, *, ncol: int, offset_points: float = 26) -> None:
 
 
 def _label_segments(ax: Axes, lefts, widths, positions, color) -> None:
-    text_color = _text_color(color)
+    text_color = text_color_for(color)
     for left, width, pos in zip(lefts, widths, positions, strict=True):
         if width >= MIN_LABELLED_SHARE:
             ax.text(
@@ -203,8 +216,9 @@ def _label_segments(ax: Axes, lefts, widths, positions, color) -> None:
             )
 
 
-def _style_category_axis(ax: Axes, positions, labels) -> None:
-    ax.set_yticks(positions, [_wrap(label) for label in labels])
+def style_category_axis(ax: Axes, positions, labels) -> None:
+    """Wrapped category labels on the y axis, first on top, without grid, ticks or spines."""
+    ax.set_yticks(positions, [wrap_label(label) for label in labels])
     ax.set_ylim(len(positions) - 0.5, -0.5)  # first category on top
     ax.grid(axis="y", visible=False)
     ax.tick_params(axis="y", length=0)
@@ -269,7 +283,7 @@ def likert_diverging(
     >>> len(ax.get_yticklabels())
     2
     """
-    _check_columns(distribution, [item, label, share, code], "distribution")
+    check_columns(distribution, [item, label, share, code], "distribution", require_rows=True)
     frame = distribution[[item, label, share, code]].copy()
     frame[share] = pd.to_numeric(frame[share], errors="raise").fillna(0.0)
     if (frame[share] < 0).any() or (frame[share] > 1 + 1e-9).any():
@@ -282,7 +296,7 @@ def likert_diverging(
     codes = sorted(frame[code].unique())
     if len(codes) < 2:
         raise ValueError(f"column {code!r} needs at least two answer codes for a Likert chart")
-    items = _ordered_unique(frame[item])
+    items = ordered_unique(frame[item])
     for name, group in frame.groupby(item, sort=False, observed=True):
         if sorted(group[code]) != codes:
             raise ValueError(
@@ -307,7 +321,7 @@ def likert_diverging(
 
     colors = _likert_colors(palette, n_codes)
     if ax is None:
-        ax = _new_axes(8.5, 0.55 * len(order) + 1.9)
+        ax = new_axes(8.5, 0.55 * len(order) + 1.9)
     labels, ncol = _fit_legend_labels(ax, labels)
     positions = np.arange(len(order))
     lefts = -left_extent
@@ -334,9 +348,9 @@ def likert_diverging(
     ax.xaxis.set_major_locator(mticker.MultipleLocator(0.1 if span <= 0.8 else 0.2))
     ax.xaxis.set_major_formatter(mticker.FuncFormatter(lambda v, _: german_format.percent(abs(v))))
     ax.set_xlabel("")
-    _style_category_axis(ax, positions, list(order))
+    style_category_axis(ax, positions, list(order))
     ax.spines["bottom"].set_visible(False)
-    _legend_below(ax, ncol=ncol)
+    legend_below(ax, ncol=ncol)
     return ax
 
 
@@ -391,7 +405,8 @@ def _fit_legend_labels(ax: Axes, labels: Sequence[str]) -> tuple[list[str], int]
 # intervals
 
 
-def _check_interval_columns(table: pd.DataFrame, estimate: str, low: str, high: str) -> None:
+def check_interval_columns(table: pd.DataFrame, estimate: str, low: str, high: str) -> None:
+    """Every row has ``low <= estimate <= high`` (numeric columns, 1e-12 slack)."""
     est, lo, hi = (pd.to_numeric(table[c], errors="raise") for c in (estimate, low, high))
     bad = (lo > est + 1e-12) | (est > hi + 1e-12)
     if bad.any():
@@ -451,13 +466,13 @@ def interval_plot(
     >>> bool(ax.get_xlim()[0] <= 0.45)
     True
     """
-    _check_columns(table, [y, estimate, low, high], "table")
-    _check_interval_columns(table, estimate, low, high)
+    check_columns(table, [y, estimate, low, high], "table", require_rows=True)
+    check_interval_columns(table, estimate, low, high)
     est = table[estimate].to_numpy(dtype=float)
     lo = table[low].to_numpy(dtype=float)
     hi = table[high].to_numpy(dtype=float)
     if ax is None:
-        ax = _new_axes(7.5, 0.5 * len(table) + 1.3)
+        ax = new_axes(7.5, 0.5 * len(table) + 1.3)
     positions = np.arange(len(table))
     color = sns.color_palette("colorblind")[0]
     ax.errorbar(
@@ -471,7 +486,7 @@ def interval_plot(
         capsize=3,
         markersize=6,
     )
-    _style_category_axis(ax, positions, table[y].tolist())
+    style_category_axis(ax, positions, table[y].tolist())
     ax.xaxis.set_major_formatter(GermanFormatter(as_percent=as_percent))
     ax.set_xlabel(xlabel or "")
     return ax
@@ -532,16 +547,16 @@ def wave_comparison(
     """
     if (low is None) != (high is None):
         raise ValueError("give both low and high (interval limits) or neither")
-    _check_columns(table, [y, x, hue, low, high], "table")
+    check_columns(table, [y, x, hue, low, high], "table", require_rows=True)
     if table.duplicated([y, hue]).any():
         raise ValueError(f"table has several rows for the same {y!r} and {hue!r}")
     if low is not None and high is not None:
-        _check_interval_columns(table, x, low, high)
-    items = _ordered_unique(table[y])
-    waves = _ordered_unique(table[hue])
+        check_interval_columns(table, x, low, high)
+    items = ordered_unique(table[y])
+    waves = ordered_unique(table[hue])
     colors = sns.color_palette("colorblind", len(waves))
     if ax is None:
-        ax = _new_axes(7.5, (0.35 + 0.15 * len(waves)) * len(items) + 1.6)
+        ax = new_axes(7.5, (0.35 + 0.15 * len(waves)) * len(items) + 1.6)
     dodge = min(0.6 / len(waves), 0.25)
     position = {name: i for i, name in enumerate(items)}
     for h, (wave, color) in enumerate(zip(waves, colors, strict=True)):
@@ -568,10 +583,10 @@ def wave_comparison(
             markersize=6,
             label=str(wave),
         )
-    _style_category_axis(ax, np.arange(len(items)), items)
+    style_category_axis(ax, np.arange(len(items)), items)
     ax.xaxis.set_major_formatter(GermanFormatter(as_percent=as_percent))
     ax.set_xlabel("")
-    _legend_below(ax, ncol=len(waves))
+    legend_below(ax, ncol=len(waves))
     return ax
 
 
@@ -643,11 +658,11 @@ def heatmap(
     >>> [t.get_text() for t in ax.texts]
     ['60\u202f%', '70\u202f%', '.', '50\u202f%', '. = nicht ausgewiesen']
     """
-    _check_columns(table, [x, y, value], "table")
+    check_columns(table, [x, y, value], "table", require_rows=True)
     if table.duplicated([y, x]).any():
         raise ValueError(f"table has several rows for the same {y!r} and {x!r}")
-    rows = _ordered_unique(table[y])
-    columns = _ordered_unique(table[x])
+    rows = ordered_unique(table[y])
+    columns = ordered_unique(table[x])
     if total is not None and total in columns:
         columns = [c for c in columns if c != total] + [total]
     grid = (
@@ -664,7 +679,7 @@ def heatmap(
     if high <= low:
         high = low + (0.01 if as_percent else 0.1)
     if ax is None:
-        ax = _new_axes(0.95 * len(columns) + 3.2, 0.42 * len(rows) + 1.3)
+        ax = new_axes(0.95 * len(columns) + 3.2, 0.42 * len(rows) + 1.3)
     colormap = sns.color_palette(cmap, as_cmap=True)
     norm = mcolors.Normalize(vmin=low, vmax=high)
     gap = 0.25 if total is not None and columns[-1] == total else 0.0
@@ -690,7 +705,7 @@ def heatmap(
                 ha="center",
                 va="center",
                 fontsize=9,
-                color="#444444" if hidden else _text_color(color),
+                color="#444444" if hidden else text_color_for(color),
             )
     ax.set_xlim(0, len(columns) + gap)
     ax.set_ylim(len(rows), 0)
@@ -701,7 +716,7 @@ def heatmap(
     )
     if gap:
         ax.get_xticklabels()[-1].set_fontweight("bold")
-    ax.set_yticks(np.arange(len(rows)) + 0.5, [_wrap(r) for r in rows], fontsize=9.5)
+    ax.set_yticks(np.arange(len(rows)) + 0.5, [wrap_label(r) for r in rows], fontsize=9.5)
     ax.xaxis.tick_top()
     ax.tick_params(length=0)
     ax.grid(False)
@@ -757,12 +772,12 @@ def nps_bar(table: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     """
     if isinstance(table, pd.Series):
         table = table.to_frame().T
-    _check_columns(table, [key for key, _ in NPS_GROUPS] + ["nps"], "table")
+    check_columns(table, [key for key, _ in NPS_GROUPS] + ["nps"], "table", require_rows=True)
     if len(table) != 1:
         raise ValueError(f"nps_bar() draws one NPS; table has {len(table)} rows")
     row = table.iloc[0]
     if ax is None:
-        ax = _new_axes(7.5, 2.1)
+        ax = new_axes(7.5, 2.1)
     palette = sns.color_palette("PuOr", 5)
     colors = [palette[0], mcolors.to_rgb(NEUTRAL_COLOR), palette[-1]]
     left = 0.0
@@ -788,5 +803,5 @@ def nps_bar(table: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     )
     if "n" in table.columns and pd.notna(row["n"]):
         ax.set_title(f"n = {german_format.integer(float(row['n']))}", loc="right", fontsize="small")
-    _legend_below(ax, ncol=3)
+    legend_below(ax, ncol=3)
     return ax

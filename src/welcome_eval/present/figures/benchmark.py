@@ -21,7 +21,10 @@ from matplotlib.axes import Axes
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from welcome_eval.present.figures._base import GermanFormatter, _check_columns
+from welcome_eval._checks import check_columns
+from welcome_eval.present.figures._base import GermanFormatter
+
+__all__ = ["MEDIAN_COLOR", "OWN_COLOR", "PEER_COLOR", "peer_comparison"]
 
 #: Colour-blind-safe pair: the municipality (blue) against the peers (grey band).
 OWN_COLOR = sns.color_palette("colorblind")[0]
@@ -51,7 +54,7 @@ def peer_comparison(
     disclosure control (hidden own values are ``NaN`` and get no dot; the row
     says "nicht ausgewiesen", without saying why). Returns the Axes.
     """
-    _check_columns(table, [label, value, low, high, q1, median, q3], "table")
+    check_columns(table, [label, value, low, high, q1, median, q3], "table", require_rows=True)
     rows = table.reset_index(drop=True)
     if ax is None:
         _, ax = plt.subplots(figsize=(8, 0.55 * len(rows) + 1.4), layout="constrained")

@@ -27,17 +27,17 @@ from matplotlib.axes import Axes
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
+from welcome_eval._checks import check_columns
 from welcome_eval.present import german_format
 from welcome_eval.present.figures._base import (
     GermanFormatter,
-    _check_columns,
-    _legend_below,
-    _new_axes,
-    _ordered_unique,
-    _text_color,
-    _wrap,
+    legend_below,
+    new_axes,
+    ordered_unique,
+    palette,
+    text_color_for,
+    wrap_label,
 )
-from welcome_eval.present.figures._base import palette as _palette
 from welcome_eval.publish.disclosure import DEFAULT_MARK
 
 __all__ = ["heatmap", "missing_items_plot", "position_plot", "progress_plot", "score_distribution"]
@@ -68,14 +68,14 @@ def heatmap(
     >>> [t.get_text() for t in heatmap(t).texts]
     ['42']
     """
-    _check_columns(table, [x, y, value], "table")
-    columns = _ordered_unique(table[x])
-    rows = _ordered_unique(table[y])
+    check_columns(table, [x, y, value], "table", require_rows=True)
+    columns = ordered_unique(table[x])
+    rows = ordered_unique(table[y])
     wide = table.pivot_table(index=y, columns=x, values=value, aggfunc="first", dropna=False)
     wide = wide.reindex(index=rows, columns=columns)
     values = wide.to_numpy(dtype=float)
     if ax is None:
-        ax = _new_axes(3.2 + 1.75 * len(columns), 0.9 + 0.55 * len(rows))
+        ax = new_axes(3.2 + 1.75 * len(columns), 0.9 + 0.55 * len(rows))
     cmap = sns.color_palette("viridis", as_cmap=True).with_extremes(bad=HIDDEN_COLOR)
     norm = mcolors.Normalize(*SCORE_LIMITS)
     image = ax.imshow(np.ma.masked_invalid(values), cmap=cmap, norm=norm, aspect="auto")
@@ -85,10 +85,10 @@ def heatmap(
             if np.isnan(cell):
                 text, color = DEFAULT_MARK, "#444444"
             else:
-                text, color = german_format.number(cell, 0), _text_color(cmap(norm(cell)))
+                text, color = german_format.number(cell, 0), text_color_for(cmap(norm(cell)))
             ax.text(j, i, text, ha="center", va="center", fontsize=10, color=color)
     ax.set_xticks(range(len(columns)), [str(c).replace(" ", "\n") for c in columns])
-    ax.set_yticks(range(len(rows)), [_wrap(r) for r in rows])
+    ax.set_yticks(range(len(rows)), [wrap_label(r) for r in rows])
     ax.tick_params(length=0)
     ax.grid(False)
     for side in ax.spines.values():
@@ -119,16 +119,16 @@ def score_distribution(
     >>> tuple(float(v) for v in score_distribution(t).get_xlim())
     (0.0, 100.0)
     """
-    _check_columns(table, [x, y, hue], "table")
+    check_columns(table, [x, y, hue], "table", require_rows=True)
     data = table.dropna(subset=[x])
     if data.empty:
         raise ValueError("no score to draw (all hidden or missing)")
-    order = _ordered_unique(table[y])
-    hues = _ordered_unique(table[hue]) if hue else None
+    order = ordered_unique(table[y])
+    hues = ordered_unique(table[hue]) if hue else None
     if ax is None:
-        ax = _new_axes(8.5, 0.9 + 0.5 * len(order) * (1 + 0.45 * (len(hues) - 1 if hues else 0)))
+        ax = new_axes(8.5, 0.9 + 0.5 * len(order) * (1 + 0.45 * (len(hues) - 1 if hues else 0)))
     groups = hues or [None]
-    colors = _palette(len(groups))
+    colors = palette(len(groups))
     width = 0.7 / len(groups)
     for k, (group, color) in enumerate(zip(groups, colors, strict=True)):
         part = data if group is None else data[data[hue] == group]
@@ -149,7 +149,7 @@ def score_distribution(
         )
     ax.set_xlim(*SCORE_LIMITS)
     ax.xaxis.set_major_formatter(GermanFormatter())
-    ax.set_yticks(range(len(order)), [_wrap(o) for o in order])
+    ax.set_yticks(range(len(order)), [wrap_label(o) for o in order])
     ax.set_ylim(len(order) - 0.5, -0.5)
     ax.set_xlabel(xlabel)
     ax.set_ylabel("")
@@ -157,7 +157,7 @@ def score_distribution(
     if hues:
         handles = [
             Patch(facecolor=c, edgecolor="#333333", label=str(h))
-            for c, h in zip(_palette(len(hues)), hues, strict=True)
+            for c, h in zip(palette(len(hues)), hues, strict=True)
         ]
         ax.legend(
             handles=handles,
@@ -200,12 +200,12 @@ def position_plot(
     >>> len(position_plot(t).patches)
     1
     """
-    _check_columns(table, [y, score, q1, median, q3], "table")
+    check_columns(table, [y, score, q1, median, q3], "table", require_rows=True)
     labels = list(table[y])
     positions = np.arange(len(labels))
     if ax is None:
-        ax = _new_axes(8.5, 1.3 + 0.55 * len(labels))
-    peer_color, own_color = "#bdbdbd", _palette(1)[0]
+        ax = new_axes(8.5, 1.3 + 0.55 * len(labels))
+    peer_color, own_color = "#bdbdbd", palette(1)[0]
     for pos, (_, row) in zip(positions, table.iterrows(), strict=True):
         if pd.notna(row[q1]) and pd.notna(row[q3]):
             ax.barh(pos, row[q3] - row[q1], left=row[q1], height=0.5, color=peer_color, zorder=2)
@@ -231,7 +231,7 @@ def position_plot(
                 bbox={"boxstyle": "round,pad=0.1", "facecolor": "white", "edgecolor": "none"},
                 zorder=5,
             )
-    ax.set_yticks(positions, [_wrap(label) for label in labels])
+    ax.set_yticks(positions, [wrap_label(label) for label in labels])
     ax.set_ylim(len(labels) - 0.5, -0.6)
     ax.set_xlim(*SCORE_LIMITS)
     ax.xaxis.set_major_formatter(GermanFormatter())
@@ -271,14 +271,14 @@ def missing_items_plot(
     >>> len(missing_items_plot(t).patches)
     4
     """
-    _check_columns(table, [y, missing, planned], "table")
+    check_columns(table, [y, missing, planned], "table", require_rows=True)
     labels = list(table[y])
     positions = np.arange(len(labels))
     if ax is None:
-        ax = _new_axes(8.5, 1.2 + 0.42 * len(labels))
+        ax = new_axes(8.5, 1.2 + 0.42 * len(labels))
     share_missing = table[missing].to_numpy(dtype=float)
     share_planned = table[planned].to_numpy(dtype=float)
-    dark, light = _palette(4)[3], mcolors.to_rgba(_palette(4)[3], 0.45)
+    dark, light = palette(4)[3], mcolors.to_rgba(palette(4)[3], 0.45)
     ax.barh(
         positions, share_missing - share_planned, color=dark, height=0.65, label="nicht vorhanden"
     )
@@ -292,14 +292,14 @@ def missing_items_plot(
     )
     for pos, value in zip(positions, share_missing, strict=True):
         ax.text(value + 0.01, pos, german_format.percent(value), va="center", fontsize=8.5)
-    ax.set_yticks(positions, [_wrap(label) for label in labels])
+    ax.set_yticks(positions, [wrap_label(label) for label in labels])
     ax.set_ylim(len(labels) - 0.5, -0.5)
     ax.set_xlim(0, min(1.0, max(0.1, float(np.nanmax(share_missing)) + 0.12)))
     ax.xaxis.set_major_formatter(GermanFormatter(as_percent=True))
     ax.set_xlabel("Anteil der Kommunen, bei denen das Angebot fehlt")
     ax.grid(axis="y", visible=False)
     ax.tick_params(axis="y", length=0)
-    _legend_below(ax, ncol=2, offset_points=30)
+    legend_below(ax, ncol=2, offset_points=30)
     return ax
 
 
@@ -320,13 +320,13 @@ def progress_plot(
     >>> len(progress_plot(t).get_lines())
     2
     """
-    _check_columns(table, [x, y, hue], "table")
-    waves = _ordered_unique(table[x].astype(str))
-    groups = _ordered_unique(table[hue])
+    check_columns(table, [x, y, hue], "table", require_rows=True)
+    waves = ordered_unique(table[x].astype(str))
+    groups = ordered_unique(table[hue])
     if ax is None:
-        ax = _new_axes(8.5, 4.6)
+        ax = new_axes(8.5, 4.6)
     positions = {w: k for k, w in enumerate(waves)}
-    for color, group in zip(_palette(len(groups)), groups, strict=True):
+    for color, group in zip(palette(len(groups)), groups, strict=True):
         part = table[table[hue] == group]
         xs = [positions[str(w)] for w in part[x]]
         ax.plot(xs, part[y].to_numpy(dtype=float), marker="o", color=color, label=str(group))
@@ -336,5 +336,5 @@ def progress_plot(
     ax.yaxis.set_major_formatter(GermanFormatter())
     ax.set_xlabel("Welle der Checkliste")
     ax.set_ylabel("Mittlerer Punktwert (0–100)")
-    _legend_below(ax, ncol=3, offset_points=30)
+    legend_below(ax, ncol=3, offset_points=30)
     return ax

@@ -17,14 +17,14 @@ import seaborn as sns
 from matplotlib import ticker as mticker
 from matplotlib.axes import Axes
 
+from welcome_eval._checks import check_columns
 from welcome_eval.present import german_format
 from welcome_eval.present.figures._base import (
     GermanFormatter,
-    _check_columns,
-    _check_interval_columns,
-    _new_axes,
-    _style_category_axis,
-    _wrap,
+    check_interval_columns,
+    new_axes,
+    style_category_axis,
+    wrap_label,
 )
 from welcome_eval.stats.drivers import QUADRANTS
 
@@ -97,15 +97,15 @@ def odds_ratio_plot(
     >>> ax.get_xscale(), [tick.get_text() for tick in ax.get_yticklabels()]
     ('log', ['Willkommen', 'Freizeit'])
     """
-    _check_columns(table, [y, estimate, low, high], "table")
-    _check_interval_columns(table, estimate, low, high)
+    check_columns(table, [y, estimate, low, high], "table", require_rows=True)
+    check_interval_columns(table, estimate, low, high)
     est = table[estimate].to_numpy(dtype=float)
     lo = table[low].to_numpy(dtype=float)
     hi = table[high].to_numpy(dtype=float)
     if not (np.isfinite(lo).all() and np.isfinite(hi).all() and (lo > 0).all()):
         raise ValueError("odds ratios and their limits must be positive and finite")
     if ax is None:
-        ax = _new_axes(8.5, 0.42 * len(table) + 1.4)
+        ax = new_axes(8.5, 0.42 * len(table) + 1.4)
     positions = np.arange(len(table))
     clear = (lo > 1) | (hi < 1)
     color = sns.color_palette("colorblind")[0]
@@ -131,7 +131,7 @@ def odds_ratio_plot(
     ax.xaxis.set_major_locator(mticker.FixedLocator(_or_ticks(left, right)))
     ax.xaxis.set_minor_locator(mticker.NullLocator())
     ax.xaxis.set_major_formatter(mticker.FuncFormatter(lambda v, _: _tick_text(v)))
-    _style_category_axis(ax, positions, table[y].tolist())
+    style_category_axis(ax, positions, table[y].tolist())
     ax.set_xlabel(xlabel or "")
     return ax
 
@@ -185,13 +185,13 @@ def importance_performance_plot(
     >>> len(ax.collections[0].get_offsets())
     3
     """
-    _check_columns(table, [x, y, label], "table")
+    check_columns(table, [x, y, label], "table", require_rows=True)
     px = pd.to_numeric(table[x], errors="raise").to_numpy(dtype=float)
     py = pd.to_numeric(table[y], errors="raise").to_numpy(dtype=float)
     if not (np.isfinite(px).all() and np.isfinite(py).all()):
         raise ValueError(f"columns {x!r} and {y!r} must be finite numbers")
     if ax is None:
-        ax = _new_axes(8.0, 6.0)
+        ax = new_axes(8.0, 6.0)
     mean_x, mean_y = float(px.mean()), float(py.mean())
     span_x = max(float(px.max() - px.min()), 0.4)
     span_y = max(float(py.max() - py.min()), 0.2)
@@ -225,7 +225,7 @@ def importance_performance_plot(
         # labels of points in the right part of the chart go to their left, so they stay inside
         left = xi > x_low + 0.6 * (x_high - x_low)
         ax.annotate(
-            _wrap(text),
+            wrap_label(text),
             (xi, yi),
             xytext=(-7 if left else 7, 0),
             textcoords="offset points",

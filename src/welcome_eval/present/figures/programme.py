@@ -22,17 +22,17 @@ import seaborn as sns
 from matplotlib import colors as mcolors
 from matplotlib.axes import Axes
 
+from welcome_eval._checks import check_columns
 from welcome_eval.present import german_format
 from welcome_eval.present.figures._base import (
     GermanFormatter,
-    _check_columns,
-    _legend_below,
-    _new_axes,
-    _ordered_unique,
-    _text_color,
-    _wrap,
+    legend_below,
+    new_axes,
+    ordered_unique,
+    palette,
+    text_color_for,
+    wrap_label,
 )
-from welcome_eval.present.figures._base import palette as _palette
 from welcome_eval.publish.disclosure import DEFAULT_MARK
 
 __all__ = [
@@ -66,10 +66,10 @@ def participation_line(
     >>> [t.get_text() for t in participation_line(t, milestones=m).texts]
     ['alle 59 Kommunen', '30 von 59']
     """
-    _check_columns(table, [x, y, total], "table")
+    check_columns(table, [x, y, total], "table", require_rows=True)
     if ax is None:
-        ax = _new_axes(9, 4.2)
-    color = _palette(1)[0]
+        ax = new_axes(9, 4.2)
+    color = palette(1)[0]
     n_total = int(table[total].max())
     ax.step(table[x], table[y], where="post", color=color, lw=2.2)
     ax.axhline(n_total, color="#888888", lw=1, ls="--")
@@ -82,9 +82,9 @@ def participation_line(
         va="bottom",
     )
     if milestones is not None:
-        _check_columns(milestones, ["date", "in_record"], "milestones")
+        check_columns(milestones, ["date", "in_record"], "milestones", require_rows=True)
         for _, row in milestones.iterrows():
-            ax.plot(row["date"], row["in_record"], "o", color=_palette(2)[1], zorder=4)
+            ax.plot(row["date"], row["in_record"], "o", color=palette(2)[1], zorder=4)
             ax.annotate(
                 f"{int(row['in_record'])} von {n_total}",
                 (row["date"], row["in_record"]),
@@ -120,17 +120,17 @@ def coverage_bars(
     >>> [t.get_text() for t in coverage_bars(t).texts]
     ['2 von 4', '1 von 4']
     """
-    _check_columns(table, [y, share, count, total], "table")
+    check_columns(table, [y, share, count, total], "table", require_rows=True)
     labels = list(table[y])
     positions = np.arange(len(labels))
     if ax is None:
-        ax = _new_axes(8.5, 1.0 + 0.5 * len(labels))
-    colors = ["#7f7f7f" if str(label) == "Südwestfalen" else _palette(1)[0] for label in labels]
+        ax = new_axes(8.5, 1.0 + 0.5 * len(labels))
+    colors = ["#7f7f7f" if str(label) == "Südwestfalen" else palette(1)[0] for label in labels]
     values = table[share].to_numpy(dtype=float)
     ax.barh(positions, values, color=colors, height=0.65)
     for pos, value, n, big_n in zip(positions, values, table[count], table[total], strict=True):
         ax.text(value + 0.01, pos, f"{int(n)} von {int(big_n)}", va="center", fontsize=9)
-    ax.set_yticks(positions, [_wrap(label) for label in labels])
+    ax.set_yticks(positions, [wrap_label(label) for label in labels])
     ax.set_ylim(len(labels) - 0.5, -0.5)
     ax.set_xlim(0, 1.12)
     ax.xaxis.set_major_formatter(GermanFormatter(as_percent=True))
@@ -160,15 +160,15 @@ def round_tables_plot(
     >>> len(round_tables_plot(t).patches)
     4
     """
-    _check_columns(table, [x, y, hue], "table")
-    roles = _ordered_unique(table[hue])
+    check_columns(table, [x, y, hue], "table", require_rows=True)
+    roles = ordered_unique(table[hue])
     wide = table.pivot_table(index=x, columns=hue, values=y, aggfunc="sum", observed=True)
     wide = wide.reindex(columns=roles).fillna(0)
     if ax is None:
-        ax = _new_axes(10, 4.4)
+        ax = new_axes(10, 4.4)
     positions = np.arange(len(wide))
     bottom = np.zeros(len(wide))
-    for color, role in zip(_palette(len(roles)), roles, strict=True):
+    for color, role in zip(palette(len(roles)), roles, strict=True):
         values = wide[role].to_numpy(dtype=float)
         ax.bar(positions, values, bottom=bottom, color=color, width=0.8, label=str(role))
         bottom += values
@@ -193,7 +193,7 @@ def round_tables_plot(
     ax.set_xlabel("Runder Tisch (Nummer)")
     ax.set_ylabel("Teilnehmende Personen")
     ax.grid(axis="x", visible=False)
-    _legend_below(ax, ncol=len(roles), offset_points=30)
+    legend_below(ax, ncol=len(roles), offset_points=30)
     return ax
 
 
@@ -217,8 +217,8 @@ def attendance_heatmap(
     >>> len(attendance_heatmap(t).texts)
     3
     """
-    _check_columns(table, [x, y, value], "table")
-    rows = _ordered_unique(table[y])
+    check_columns(table, [x, y, value], "table", require_rows=True)
+    rows = ordered_unique(table[y])
     columns = sorted(table[x].unique())
     wide = table.pivot_table(index=y, columns=x, values=value, aggfunc="first", dropna=False)
     present = table.assign(_one=1).pivot_table(index=y, columns=x, values="_one", aggfunc="size")
@@ -226,7 +226,7 @@ def attendance_heatmap(
     present = present.reindex(index=rows, columns=columns).notna().to_numpy()
     values = wide.to_numpy(dtype=float)
     if ax is None:
-        ax = _new_axes(1.8 + 0.8 * len(columns), 0.8 + 0.26 * len(rows))
+        ax = new_axes(1.8 + 0.8 * len(columns), 0.8 + 0.26 * len(rows))
     cmap = sns.color_palette("viridis", as_cmap=True).with_extremes(bad="white")
     norm = mcolors.Normalize(0, 1)
     image = ax.imshow(np.ma.masked_invalid(values), cmap=cmap, norm=norm, aspect="auto")
@@ -244,7 +244,7 @@ def attendance_heatmap(
                 ha="center",
                 va="center",
                 fontsize=7,
-                color=_text_color(cmap(norm(cell))),
+                color=text_color_for(cmap(norm(cell))),
             )
     ax.set_xticks(range(len(columns)), [str(c) for c in columns])
     ax.set_yticks(range(len(rows)), [str(r) for r in rows], fontsize=8)
@@ -283,13 +283,13 @@ def costs_plot(
         "municipal": "Beiträge der Kommunen",
         "regional_funding": "Regionale Förderung",
     }
-    _check_columns(table, [x, *parts], "table")
+    check_columns(table, [x, *parts], "table", require_rows=True)
     data = table[table[x].astype(str) != "gesamt"]
     if ax is None:
-        ax = _new_axes(8.5, 4.2)
+        ax = new_axes(8.5, 4.2)
     positions = np.arange(len(data))
     bottom = np.zeros(len(data))
-    for color, (column, label) in zip(_palette(len(parts)), parts.items(), strict=True):
+    for color, (column, label) in zip(palette(len(parts)), parts.items(), strict=True):
         values = data[column].to_numpy(dtype=float)
         ax.bar(positions, values, bottom=bottom, color=color, width=0.7, label=label)
         bottom += values
@@ -300,7 +300,7 @@ def costs_plot(
     ax.set_ylabel("Euro" if bottom.max() < 10_000 else "Tausend Euro")
     ax.set_xlabel("")
     ax.grid(axis="x", visible=False)
-    _legend_below(ax, ncol=len(parts), offset_points=26)
+    legend_below(ax, ncol=len(parts), offset_points=26)
     return ax
 
 

@@ -30,13 +30,13 @@ import seaborn as sns
 from matplotlib import ticker as mticker
 from matplotlib.axes import Axes
 
+from welcome_eval._checks import check_columns
 from welcome_eval.present import german_format
 from welcome_eval.present.figures._base import (
     GermanFormatter,
-    _check_columns,
-    _legend_below,
-    _new_axes,
-    _style_category_axis,
+    legend_below,
+    new_axes,
+    style_category_axis,
 )
 from welcome_eval.publish.disclosure import DEFAULT_MARK
 
@@ -88,10 +88,10 @@ def outcome_bars(
     >>> [round(p.get_width()) for p in outcome_bars(t).patches]
     [10, 0]
     """
-    _check_columns(table, [y, x], "table")
+    check_columns(table, [y, x], "table", require_rows=True)
     values = table[x].to_numpy(dtype=float)
     if ax is None:
-        ax = _new_axes(7.5, 0.55 * len(table) + 1.2)
+        ax = new_axes(7.5, 0.55 * len(table) + 1.2)
     palette = sns.color_palette("colorblind")
     if colors is None:
         colors = [palette[OUTCOME_COLORS[i % len(OUTCOME_COLORS)]] for i in range(len(table))]
@@ -112,7 +112,7 @@ def outcome_bars(
             fontsize=9.5,
             color="#222222",
         )
-    _style_category_axis(ax, positions, table[y].tolist())
+    style_category_axis(ax, positions, table[y].tolist())
     ax.set_xlim(0, (largest or 1.0) * 1.15)
     ax.xaxis.set_major_locator(mticker.MaxNLocator(integer=True))
     ax.xaxis.set_major_formatter(GermanFormatter())
@@ -163,12 +163,12 @@ def missing_bars(
     >>> [round(float(p.get_width()), 2) for p in ax.patches]
     [0.1, 0.2, 0.05, 0.0]
     """
-    _check_columns(table, [y, n, *categories], "table")
+    check_columns(table, [y, n, *categories], "table", require_rows=True)
     if not categories:
         raise ValueError("name at least one category column to stack")
     labels = dict(labels or {})
     if ax is None:
-        ax = _new_axes(8, 0.42 * len(table) + 1.8)
+        ax = new_axes(8, 0.42 * len(table) + 1.8)
     palette = sns.color_palette("colorblind", len(categories))
     positions = np.arange(len(table))
     totals = table[n].to_numpy(dtype=float)
@@ -184,11 +184,11 @@ def missing_bars(
         left += widths
     for pos in positions[hidden]:
         _mark_hidden(ax, 0.005, pos)
-    _style_category_axis(ax, positions, table[y].tolist())
+    style_category_axis(ax, positions, table[y].tolist())
     ax.set_xlim(0, max(0.05, float(np.nanmax(left)) * 1.1 if len(left) else 0.05))
     ax.xaxis.set_major_formatter(GermanFormatter(as_percent=True))
     ax.set_xlabel(xlabel)
-    _legend_below(ax, ncol=min(len(categories), 3), offset_points=34)
+    legend_below(ax, ncol=min(len(categories), 3), offset_points=34)
     return ax
 
 
@@ -227,7 +227,7 @@ def weight_distribution(
     if not isinstance(table, pd.DataFrame) or table.empty or table.shape[1] == 0:
         raise ValueError("table must be a non-empty DataFrame of classes × sets of weights")
     if ax is None:
-        ax = _new_axes(max(7.5, 0.62 * len(table) + 2), 4.2)
+        ax = new_axes(max(7.5, 0.62 * len(table) + 2), 4.2)
     groups = list(table.columns)
     palette = sns.color_palette("colorblind", len(groups))
     width = 0.8 / len(groups)

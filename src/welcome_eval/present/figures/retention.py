@@ -24,13 +24,13 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 
+from welcome_eval._checks import check_columns
 from welcome_eval.present.figures._base import (
     GermanFormatter,
-    _check_columns,
-    _legend_below,
-    _new_axes,
+    legend_below,
+    new_axes,
+    palette,
 )
-from welcome_eval.present.figures._base import palette as _palette
 
 __all__ = ["arrivals_plot", "event_study_plot", "retention_by_area_plot", "retention_curves"]
 
@@ -56,13 +56,13 @@ def arrivals_plot(
     >>> len(arrivals_plot(t).patches)
     4
     """
-    _check_columns(table, [x, y, hue], "table")
+    check_columns(table, [x, y, hue], "table", require_rows=True)
     wide = table.pivot_table(index=x, columns=hue, values=y, aggfunc="sum", fill_value=0)
     if ax is None:
-        ax = _new_axes(9, 4.2)
+        ax = new_axes(9, 4.2)
     bottom = np.zeros(len(wide))
     positions = np.arange(len(wide))
-    for color, column in zip(_palette(wide.shape[1]), wide.columns, strict=True):
+    for color, column in zip(palette(wide.shape[1]), wide.columns, strict=True):
         values = wide[column].to_numpy(dtype=float)
         ax.bar(positions, values, bottom=bottom, color=color, label=str(column), width=0.8)
         bottom += values
@@ -72,7 +72,7 @@ def arrivals_plot(
     ax.set_xlabel("Jahr des Zuzugs")
     ax.set_ylabel(ylabel)
     ax.grid(axis="x", visible=False)
-    _legend_below(ax, ncol=min(wide.shape[1], 5), offset_points=30)
+    legend_below(ax, ncol=min(wide.shape[1], 5), offset_points=30)
     return ax
 
 
@@ -106,11 +106,11 @@ def retention_curves(
     >>> ax.get_ylabel()
     'Anteil noch da'
     """
-    _check_columns(table, [x, y, hue, low, high], "table")
+    check_columns(table, [x, y, hue, low, high], "table", require_rows=True)
     if ax is None:
-        ax = _new_axes(8, 4.5)
+        ax = new_axes(8, 4.5)
     labels = list(dict.fromkeys(table[hue])) if hue is not None else [None]
-    for color, label in zip(_palette(len(labels)), labels, strict=True):
+    for color, label in zip(palette(len(labels)), labels, strict=True):
         curve = table if label is None else table[table[hue] == label]
         curve = curve.sort_values(x)
         if max_time is not None:
@@ -137,7 +137,7 @@ def retention_curves(
     ax.set_ylabel(ylabel)
     ax.set_xlim(left=0, right=max_time)
     if legend and hue is not None and len(labels) > 1:
-        _legend_below(ax, ncol=min(len(labels), 4), offset_points=32)
+        legend_below(ax, ncol=min(len(labels), 4), offset_points=32)
     return ax
 
 
@@ -168,10 +168,10 @@ def event_study_plot(
     >>> event_study_plot(t).get_ylabel()
     'Effekt (Prozentpunkte)'
     """
-    _check_columns(table, [x, y, low, high, phase, reliable], "table")
+    check_columns(table, [x, y, low, high, phase, reliable], "table", require_rows=True)
     if ax is None:
-        ax = _new_axes(8, 4.2)
-    colors = _palette(3)
+        ax = new_axes(8, 4.2)
+    colors = palette(3)
     styles = {
         "pre": ("#6f6f6f", "vor dem Beitritt (Placebo)"),
         "anticipation": (colors[1], "teilweise nach dem Beitritt"),
@@ -210,7 +210,7 @@ def event_study_plot(
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     ax.grid(axis="x", visible=False)
-    _legend_below(ax, ncol=2, offset_points=30)
+    legend_below(ax, ncol=2, offset_points=30)
     return ax
 
 
@@ -248,7 +248,7 @@ def retention_by_area_plot(
     >>> [label.get_text() for label in ax.get_yticklabels()]
     ['Attendorn', 'Olpe']
     """
-    _check_columns(table, [y, estimate, low, high, hue], "table")
+    check_columns(table, [y, estimate, low, high, hue], "table", require_rows=True)
     shown = table[table[estimate].notna()].copy()
     groups = list(dict.fromkeys(shown[hue])) if hue is not None else [None]
     if hue is not None:  # groups in the order they come (e.g. the districts' order)
@@ -257,9 +257,9 @@ def retention_by_area_plot(
     else:
         shown = shown.sort_values(estimate, ascending=False, kind="stable")
     if ax is None:
-        ax = _new_axes(7.5, 0.24 * max(len(shown), 1) + 1.6)
+        ax = new_axes(7.5, 0.24 * max(len(shown), 1) + 1.6)
     positions = np.arange(len(shown))
-    colors = dict(zip(groups, _palette(len(groups)), strict=True))
+    colors = dict(zip(groups, palette(len(groups)), strict=True))
     for group in groups:
         mine = np.ones(len(shown), bool) if group is None else (shown[hue] == group).to_numpy()
         est = shown[estimate].to_numpy(dtype=float)[mine]
@@ -299,5 +299,5 @@ def retention_by_area_plot(
     ax.set_xlabel(xlabel)
     ax.grid(axis="y", visible=False)
     if hue is not None and len(groups) > 1:
-        _legend_below(ax, ncol=min(len(groups), 3), offset_points=30)
+        legend_below(ax, ncol=min(len(groups), 3), offset_points=30)
     return ax
