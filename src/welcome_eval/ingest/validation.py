@@ -238,8 +238,16 @@ def _as_text(cells: pd.Series) -> pd.Series:
     return cells.astype(TEXT).str.strip()
 
 
-def _blank(text: pd.Series) -> pd.Series:
-    return text.isna() | text.eq("").fillna(True)
+#: Cell texts read as "no answer" besides an empty cell: R's ``write.csv`` writes ``NA``,
+#: LimeSurvey ``N/A`` for options not chosen. A manifest can replace them (``missing_values``).
+MISSING_VALUES: tuple[str, ...] = ("NA", "N/A")
+
+
+def _blank(text: pd.Series, missing_values: Sequence[str] = ()) -> pd.Series:
+    blank = text.isna() | text.eq("").fillna(True)
+    if missing_values:
+        blank |= text.isin(list(missing_values)).fillna(False)
+    return blank
 
 
 _PLAIN_NUMBER = r"^[+-]?(\d+\.?\d*|\.\d+)$"
@@ -303,6 +311,20 @@ _DATE_FORMATS = (
 )
 
 
+def _in_nanosecond_range(dates: pd.Series) -> pd.Series:
+    """Dates as ``datetime64[ns]``; those outside its range (years 1677-2262) become NaT."""
+    if dates.dt.unit != "ns":
+        dates = dates.where((dates >= pd.Timestamp.min) & (dates <= pd.Timestamp.max))
+    return dates.astype("datetime64[ns]")
+
+
+def _parse_dates(text: pd.Series, fmt: str) -> pd.Series:
+    """Dates in one format; a cell that is no date or lies outside the range a
+    nanosecond timestamp holds (e.g. the typo ``01.06.0218``, or SPSS's ``1583-01-01``)
+    becomes NaT, so it fails its own row, never the whole wave."""
+    return _in_nanosecond_range(pd.to_datetime(text, format=fmt, errors="coerce"))
+
+
 def _to_date(cells: pd.Series, text: pd.Series) -> pd.Series:
     if is_datetime64_any_dtype(cells):
         return cells.dt.tz_localize(None).dt.normalize() if cells.dt.tz else cells.dt.normalize()
@@ -311,8 +333,7 @@ def _to_date(cells: pd.Series, text: pd.Series) -> pd.Series:
     for fmt in _DATE_FORMATS:
         if not todo.any():
             break
-        parsed = pd.to_datetime(text[todo], format=fmt, errors="coerce")
-        dates[todo] = parsed
+        dates[todo] = _parse_dates(text[todo], fmt)
         todo &= dates.isna()
     return dates.dt.normalize()
 
@@ -331,11 +352,12 @@ _EXPECTED = {
 
 
 def _parse_item(
-    item: Item, cells: pd.Series, decimal: str
+    item: Item, cells: pd.Series, decimal: str, missing_values: Sequence[str] = ()
 ) -> tuple[pd.Series, pd.Series, pd.Series]:
     """Parse one column: (values, missing codes, mask of cells that failed to parse)."""
     text = _as_text(cells)
-    blank = _blank(text)
+    blank = _blank(text, missing_values)
+    text = text.mask(blank)
     no_codes = pd.Series(np.nan, index=cells.index, dtype="float64")
     if item.is_coded or item.type == "number":
         numbers = _to_number(cells, text, decimal)
@@ -382,6 +404,7 @@ def _parse_multiple(
     frame: pd.DataFrame,
     mapping: dict[str, str],
     choices: tuple[Sequence[str], Sequence[str]] | None,
+    missing_values: Sequence[str] = (),
 ) -> tuple[dict[str, pd.Series], dict[str, pd.Series]]:
     """Multiple choice from one column per option or one delimited column.
 
@@ -396,7 +419,7 @@ def _parse_multiple(
     if item.id in mapping:
         column = mapping[item.id]
         text = _as_text(frame[column])
-        blank = _blank(text)
+        blank = _blank(text, missing_values)
         tokens = text.fillna("").str.split(item.separator, regex=False)
         tokens = tokens.map(lambda parts: {p.strip().casefold() for p in parts if p.strip()})
         known: set[str] = set()
@@ -414,10 +437,11 @@ def _parse_multiple(
         else pd.Series(pd.NA, index=frame.index, dtype=TEXT)
         for code, column in found.items()
     }
-    unanswered = pd.concat([_blank(t) for t in texts.values()], axis=1).all(axis=1)
+    missing_folded = [value.casefold() for value in missing_values]
+    unanswered = pd.concat([_blank(t, missing_folded) for t in texts.values()], axis=1).all(axis=1)
     for code, text in texts.items():
         is_chosen = text.isin(chosen).fillna(False)
-        is_not = text.isin(not_chosen).fillna(False) | _blank(text)
+        is_not = text.isin(not_chosen).fillna(False) | _blank(text, missing_folded)
         options[f"{item.id}_{code}"] = is_chosen.astype("float64").mask(unanswered)
         if found[code]:
             failures[found[code]] = ~is_chosen & ~is_not
@@ -483,6 +507,7 @@ def validate(
     ignore_columns: Sequence[str] = (),
     choices: tuple[Sequence[str], Sequence[str]] | None = None,
     today: dt.date | None = None,
+    missing_values: Sequence[str] = MISSING_VALUES,
 ) -> ValidationResult:
     """Map, parse and check a raw export against its codebook.
 
@@ -507,6 +532,9 @@ def validate(
         columns (default: 1/ja/Y/x and 0/nein/N/empty; SoSci Survey writes 2 and 1).
     today
         Dates after this day are implausible (default: the current date).
+    missing_values
+        Cell texts that mean "no answer" besides an empty cell (default
+        :data:`MISSING_VALUES`: ``NA`` as R writes it, ``N/A`` as LimeSurvey does).
 
     Raises
     ------
@@ -548,7 +576,7 @@ def validate(
     type_failed: dict[str, pd.Series] = {}
     for item in codebook:
         if item.type == "multiple":
-            options, failures = _parse_multiple(item, frame, mapping, choices)
+            options, failures = _parse_multiple(item, frame, mapping, choices, missing_values)
             parsed_values.update(options)
             for column, failed in failures.items():
                 issues.add_rows(failed, column, "type", f"expected one of the options of {item.id}")
@@ -558,7 +586,7 @@ def validate(
             cells = pd.Series(None, index=frame.index, dtype=object)
         else:
             cells = frame[column]
-        parsed, codes, failed = _parse_item(item, cells, decimal)
+        parsed, codes, failed = _parse_item(item, cells, decimal, missing_values)
         parsed_values[item.id] = parsed
         if item.is_coded:
             parsed_codes[item.id] = codes

@@ -74,6 +74,9 @@ class Manifest:
     tool: str | None = None
     #: File columns (shell patterns) that are read past without a warning.
     ignore_columns: tuple[str, ...] = ()
+    #: Cell texts meaning "no answer" besides an empty cell (``None``: the default
+    #: :data:`welcome_eval.ingest.validation.MISSING_VALUES`).
+    missing_values: tuple[str, ...] | None = None
 
     @property
     def data_dir(self) -> Path | None:
@@ -160,6 +163,9 @@ class Manifest:
                 f"{', '.join(TOOL_PRESETS)}"
             )
         ignore = field_of.text_list("ignore_columns")
+        missing_values = (
+            tuple(field_of.text_list("missing_values")) if "missing_values" in raw else None
+        )
         title = field_of.text("title", required=False, numbers=True)
         if title is not None and len(title) > limit.max_title_chars:
             raise ManifestError(
@@ -192,6 +198,7 @@ class Manifest:
             columns={str(k): str(v) for k, v in columns.items()},
             tool=tool,
             ignore_columns=tuple(ignore),
+            missing_values=missing_values,
         )
 
 
@@ -211,6 +218,7 @@ MANIFEST_FIELDS = (
     "columns",
     "tool",
     "ignore_columns",
+    "missing_values",
     "sha256",
     "demo",
     "codebook_version",
@@ -593,6 +601,11 @@ def read_wave(manifest_or_path: str | Path | Manifest) -> Wave:
         columns=columns,
         ignore_columns=ignore,
         choices=choices,
+        **(
+            {"missing_values": manifest.missing_values}
+            if manifest.missing_values is not None
+            else {}
+        ),
     )
     return _assemble(manifest, codebook, raw.frame, result, raw.detected, actual)
 

@@ -1,0 +1,109 @@
+"""One bad cell fails one row, never a wave; "no answer" as R and LimeSurvey write it (issue 14).
+
+The files are the demo register extract with single cells changed the way real exports
+and typing mistakes change them: a year typed with three digits (``01.06.0218``), a date
+SPSS accepts but a nanosecond timestamp cannot hold (``1583-01-01``), R's ``NA`` from
+``write.csv``, LimeSurvey's ``N/A`` in the columns of a multiple-choice question.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from pathlib import Path
+
+import pandas as pd
+import pyreadstat
+import pytest
+import yaml
+
+from welcome_eval.config import demo_data_dir
+from welcome_eval.ingest.validation import MISSING_VALUES
+from welcome_eval.ingest.wave import read_wave
+
+ROWS = 40
+
+
+def _register_rows() -> pd.DataFrame:
+    source = demo_data_dir() / "register" / "2025" / "register_2025.csv"
+    return pd.read_csv(source, sep=";", dtype=str, keep_default_na=False, nrows=ROWS)
+
+
+def _wave(tmp_path: Path, frame: pd.DataFrame, fmt: str = "csv", **fields: object) -> Path:
+    folder = tmp_path / "register" / "2025"
+    folder.mkdir(parents=True)
+    manifest = yaml.safe_load(
+        (demo_data_dir() / "register" / "2025" / "manifest.yaml").read_text(encoding="utf-8")
+    )
+    if fmt == "csv":
+        raw = folder / "register_2025.csv"
+        raw.write_text(frame.to_csv(sep=";", index=False), encoding="utf-8")
+    else:
+        raw = folder / "register_2025.sav"
+        pyreadstat.write_sav(frame, str(raw))
+        manifest.pop("delimiter", None)
+        manifest.pop("encoding", None)
+    manifest.update(file=raw.name, format=fmt, **fields)
+    manifest["sha256"] = hashlib.sha256(raw.read_bytes()).hexdigest()
+    path = folder / "manifest.yaml"
+    path.write_text(yaml.safe_dump(manifest, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def _issues_of_row(wave, row: int) -> pd.DataFrame:
+    return wave.issues[wave.issues["row"] == row]
+
+
+@pytest.mark.parametrize("typo", ["01.06.0218", "0218-06-01", "31.12.9999", "1583-01-01"])
+def test_a_date_out_of_pandas_range_quarantines_its_row_only(tmp_path, typo):
+    frame = _register_rows()
+    frame.loc[4, "einzug"] = typo
+    wave = read_wave(_wave(tmp_path, frame))
+    assert wave.counts["read"] == ROWS
+    assert wave.counts["quarantined"] == 1
+    issue = _issues_of_row(wave, 6)  # header is line 1, frame row 4 is line 6
+    assert issue[["column", "value", "rule"]].values.tolist() == [["einzug", typo, "type"]]
+
+
+def test_an_spss_date_before_1677_quarantines_its_row_only(tmp_path):
+    frame = _register_rows()
+    for column in ("einzug", "auszug"):
+        frame[column] = pd.to_datetime(frame[column], format="%d.%m.%Y").dt.date
+    frame["auszug"] = frame["auszug"].astype(object).where(frame["auszug"].notna(), None)
+    frame.loc[4, "einzug"] = dt.date(1583, 1, 1)
+    wave = read_wave(_wave(tmp_path, frame, fmt="sav"))
+    assert wave.counts["read"] == ROWS
+    assert wave.counts["quarantined"] == 1
+    quarantined = wave.issues[wave.issues["severity"] == "error"]
+    assert quarantined["column"].tolist() == ["einzug"]
+
+
+def test_r_na_is_no_answer_in_coded_number_date_and_multiple_items(tmp_path):
+    frame = _register_rows()
+    frame.loc[3, "auszug"] = "NA"  # date, optional
+    frame.loc[3, "wegzug_ziel"] = "NA"  # coded
+    frame.loc[5, "geburtsjahr"] = "NA"  # number
+    frame.loc[6, ["angebot_1", "angebot_2", "angebot_3"]] = "NA"  # multiple choice
+    frame.loc[7, "angebot_2"] = "N/A"  # LimeSurvey: option shown, not chosen
+    wave = read_wave(_wave(tmp_path, frame))
+    assert wave.issues[wave.issues["rule"] == "type"].empty
+    data = wave.data.reset_index(drop=True)
+    assert pd.isna(data.loc[3, "auszug"]) and pd.isna(data.loc[3, "wegzug_ziel"])
+    assert pd.isna(data.loc[5, "geburtsjahr"])
+    assert data.loc[6, ["angebot_1", "angebot_2", "angebot_3"]].isna().all()
+    assert data.loc[7, "angebot_2"] == 0
+
+
+def test_missing_values_come_from_the_manifest_when_it_names_them(tmp_path):
+    frame = _register_rows()
+    already_missing = int((frame["geburtsjahr"] == "").sum())
+    frame.loc[5, "geburtsjahr"] = "NA"
+    frame.loc[6, "geburtsjahr"] = "-"
+    wave = read_wave(_wave(tmp_path, frame, missing_values=["-"]))
+    type_errors = wave.issues[wave.issues["rule"] == "type"]
+    assert type_errors[["row", "value"]].values.tolist() == [[7, "NA"]]
+    assert int(wave.data["geburtsjahr"].isna().sum()) == already_missing + 1
+
+
+def test_default_missing_values_are_those_of_r_and_limesurvey():
+    assert set(MISSING_VALUES) == {"NA", "N/A"}
