@@ -107,3 +107,16 @@ def test_missing_values_come_from_the_manifest_when_it_names_them(tmp_path):
 
 def test_default_missing_values_are_those_of_r_and_limesurvey():
     assert set(MISSING_VALUES) == {"NA", "N/A"}
+
+
+def test_a_file_without_respondent_id_is_read_with_line_numbers_and_a_note(tmp_path):
+    frame = _register_rows().drop(columns=["person_id"])
+    first = read_wave(_wave(tmp_path / "a", frame))
+    again = read_wave(_wave(tmp_path / "b", frame))
+    assert first.counts["read"] == ROWS
+    note = first.issues[first.issues["rule"] == "no_id_column"]
+    assert len(note) == 1 and "person_id" in note["message"].iloc[0]
+    assert first.issues[first.issues["rule"].isin(["required", "missing_column"])].empty
+    assert first.data["respondent"].is_unique
+    assert first.data["respondent"].tolist() == again.data["respondent"].tolist()
+    assert not first.data["respondent"].str.startswith("row-").any()  # pseudonymised

@@ -549,7 +549,15 @@ def validate(
     unknown = [
         c for c in unknown if not any(fnmatch.fnmatchcase(str(c), p) for p in ignore_columns)
     ]
-    missing_required = [i.id for i in codebook if i.required and i.id not in mapping]
+    # Many real exports carry no respondent id; the line in the file stands in for it.
+    numbered_rows = codebook.respondent_id not in mapping
+    missing_required = [
+        i.id
+        for i in codebook
+        if i.required
+        and i.id not in mapping
+        and not (numbered_rows and i.id == codebook.respondent_id)
+    ]
     present = set(mapping) | {
         item.id for name, (item, _) in codebook.column_items().items() if name in mapping
     }
@@ -557,11 +565,22 @@ def validate(
     issues = _Issues(file, frame, raw.source_rows)
     for rule, message in raw.notes:
         issues.add_file(None, None, rule, message)
+    if numbered_rows:
+        issues.add_file(
+            None,
+            None,
+            "no_id_column",
+            f"the file has no respondent id column ({codebook.respondent_id}); each row is "
+            "identified by its line in the file (row-<line>), so the same person cannot be "
+            "linked across waves",
+        )
     for column in unknown:
         issues.add_file(
             column, None, "unknown_column", "column is not in the codebook and was not read"
         )
     for item in codebook:
+        if numbered_rows and item.id == codebook.respondent_id:
+            continue
         if item.id not in present and not item.optional:
             issues.add_file(
                 item.id,
@@ -594,6 +613,9 @@ def validate(
             issues.add_rows(failed, column, "type", f"expected {_EXPECTED[item.type]}")
             type_failed[item.id] = failed
 
+    if numbered_rows:
+        lines = raw.source_rows.reindex(frame.index).astype("int64").astype(str)
+        parsed_values[codebook.respondent_id] = ("row-" + lines).astype(TEXT)
     values = pd.DataFrame(parsed_values, index=frame.index)
     missing_codes = pd.DataFrame(parsed_codes, index=frame.index)
     _check_wave(values, codebook, mapping, wave, file)
@@ -745,6 +767,8 @@ def _check_duplicates(
             "exact copy of an earlier row (value: that row's number in the file)",
             values=first_index.map(issues.source_rows),
         )
+    if codebook.respondent_id not in mapping:
+        return copies  # ids numbered by line are unique
     ids = values[codebook.respondent_id]
     repeated = ids.notna() & ~copies & ids.where(~copies).duplicated(keep=False)
     issues.add_rows(
