@@ -247,7 +247,7 @@ def test_only_surveys_with_weights_and_margins_are_weighted(newcomer_weighting) 
 
 def test_weighting_effect_puts_unweighted_and_calibrated_side_by_side(newcomer_weighting) -> None:
     table = quality.weighting_effect(newcomer_weighting)
-    assert table["label"].str.match(r"^(genutzt|Top-2): ").all()
+    assert table["item_label"].str.match(r"^(genutzt|Top-2): ").all()
     row = table.set_index("item").loc["bleibeabsicht"]
     answers = newcomer_weighting.data["bleibeabsicht"].dropna()
     top_two = newcomer_weighting.codebook["bleibeabsicht"].valid_codes[-2:]

@@ -400,7 +400,7 @@ def weighted_shares(
     Returns
     -------
     pandas.DataFrame
-        One row per column: ``column``, ``item``, ``label``, ``n`` (rows with a
+        One row per column: ``column``, ``item``, ``item_label``, ``n`` (rows with a
         value), ``unweighted``, ``design_weighted``, ``raked``, ``ci_low``,
         ``ci_high``, ``se`` and ``deff`` (of the raked estimate), and
         ``difference`` (raked minus unweighted).
@@ -414,7 +414,7 @@ def weighted_shares(
             weighting.codebook[item].short if item in weighting.codebook else column
         )
         if n == 0 or values.dropna().nunique() == 0:
-            rows.append({"column": column, "item": item, "label": label, "n": n})
+            rows.append({"column": column, "item": item, "item_label": label, "n": n})
             continue
         raked = weighting.raked.proportion(column, conf_level=conf_level)
         design = weighting.design.proportion(column, conf_level=conf_level)
@@ -423,7 +423,7 @@ def weighted_shares(
             {
                 "column": column,
                 "item": item,
-                "label": label,
+                "item_label": label,
                 "n": n,
                 "unweighted": unweighted,
                 "design_weighted": design.estimate,
@@ -435,7 +435,7 @@ def weighted_shares(
                 "difference": raked.estimate - unweighted,
             }
         )
-    columns_out = ["column", "item", "label", "n", "unweighted", "design_weighted", "raked"]
+    columns_out = ["column", "item", "item_label", "n", "unweighted", "design_weighted", "raked"]
     columns_out += ["ci_low", "ci_high", "se", "deff", "difference"]
     return pd.DataFrame(rows, columns=columns_out)
 
@@ -445,7 +445,7 @@ def weighted_means(
 ) -> pd.DataFrame:
     """Means of rating items: unweighted and raked with a normal interval (R's ``svymean``).
 
-    Returns one row per item: ``item``, ``label``, ``n``, ``unweighted``,
+    Returns one row per item: ``item``, ``item_label``, ``n``, ``unweighted``,
     ``raked``, ``ci_low``, ``ci_high``, ``se``.
     """
     rows = []
@@ -455,7 +455,7 @@ def weighted_means(
         rows.append(
             {
                 "item": item,
-                "label": weighting.codebook[item].short,
+                "item_label": weighting.codebook[item].short,
                 "n": int(values.notna().sum()),
                 "unweighted": float(values.mean()),
                 "raked": estimate.estimate,
@@ -465,7 +465,7 @@ def weighted_means(
             }
         )
     return pd.DataFrame(
-        rows, columns=["item", "label", "n", "unweighted", "raked", "ci_low", "ci_high", "se"]
+        rows, columns=["item", "item_label", "n", "unweighted", "raked", "ci_low", "ci_high", "se"]
     )
 
 
@@ -690,19 +690,19 @@ def compare_shares(
     valid because every wave draws a new sample of a new cohort of newcomers
     (Lumley 2010, § 2.3; the two designs are independent).
 
-    Returns one row per column present in both: ``column``, ``label``,
+    Returns one row per column present in both: ``column``, ``item_label``,
     ``previous``, ``current``, ``difference``, ``ci_low``, ``ci_high``,
     ``p_value``.
 
     Examples
     --------
-    >>> a = pd.DataFrame({"column": ["x"], "label": ["X"], "raked": [0.5], "se": [0.03]})
-    >>> b = pd.DataFrame({"column": ["x"], "label": ["X"], "raked": [0.6], "se": [0.04]})
+    >>> a = pd.DataFrame({"column": ["x"], "item_label": ["X"], "raked": [0.5], "se": [0.03]})
+    >>> b = pd.DataFrame({"column": ["x"], "item_label": ["X"], "raked": [0.6], "se": [0.04]})
     >>> round(float(compare_shares(b, a)["ci_low"].iloc[0]), 4)
     0.002
     """
     merged = previous[["column", "raked", "se"]].merge(
-        current[["column", "label", "raked", "se"]],
+        current[["column", "item_label", "raked", "se"]],
         on="column",
         suffixes=("_previous", "_current"),
     )
@@ -712,7 +712,7 @@ def compare_shares(
     return pd.DataFrame(
         {
             "column": merged["column"],
-            "label": merged["label"],
+            "item_label": merged["item_label"],
             "previous": merged["raked_previous"],
             "current": merged["raked_current"],
             "difference": difference,

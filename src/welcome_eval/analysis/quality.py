@@ -915,7 +915,7 @@ def weighting_effect(
     Returns
     -------
     pandas.DataFrame
-        ``column``, ``item``, ``label``, ``n`` (valid answers),
+        ``column``, ``item``, ``item_label``, ``n`` (valid answers),
         ``unweighted``, ``design_weighted``, ``raked`` (shares 0–1),
         ``ci_low``, ``ci_high`` (logit interval of the calibrated share),
         ``deff`` (design effect of the calibrated estimate, as R's
@@ -928,7 +928,7 @@ def weighting_effect(
     >>> from welcome_eval.config import demo_data_dir
     >>> w = weighting_of(read_wave(demo_data_dir() / "neubuerger" / "2021"))
     >>> table = weighting_effect(w, [newcomers.top2_column("bleibeabsicht")])
-    >>> table["label"].tolist()
+    >>> table["item_label"].tolist()
     ['Top-2: Bleibeabsicht (in fünf Jahren)']
     """
     data, cb = weighting.data, weighting.codebook
@@ -952,7 +952,7 @@ def weighting_effect(
         [
             "column",
             "item",
-            "label",
+            "item_label",
             "n",
             "unweighted",
             "design_weighted",

@@ -33,13 +33,19 @@ from welcome_eval.publish.display import Gated, show_figure, show_list, show_tab
 __all__ = [
     "Captions",
     "Report",
+    "bold_list",
     "data_basis",
     "locate_manifests",
     "mean_change",
     "mean_trend",
+    "odds_ratio_wording",
     "open_answers",
     "reliability",
     "results_by_district",
+    "share_change",
+    "share_trend",
+    "share_with_interval",
+    "weighting_effect",
 ]
 
 
@@ -336,7 +342,7 @@ def reliability(
     )
 
 
-def open_answers(answers: object, *, written: int, none: str, none_shown: str) -> None:
+def open_answers(answers: object, *, none: str, written: int = 0, none_shown: str = "") -> None:
     """Open answers as a list (from :func:`~welcome_eval.publish.privacy.redact_answers`).
 
     Without answers to show, one sentence: ``none`` when nobody wrote one,
@@ -356,14 +362,12 @@ def data_basis(
     *,
     codebook: object | None = None,
     note: str = "",
-    order_missing: bool = False,
 ) -> None:
     """The section "Datengrundlage und Datenqualität": rows read, accepted and set aside,
     the validation results by rule and the valid and missing answers per question.
 
     ``note`` is a further sentence after the counts; ``codebook`` names the survey's own
-    rules; ``order_missing`` puts the missing codes between ``valid`` and
-    ``ohne Angabe``.
+    rules. The missing codes stand between ``valid`` and ``ohne Angabe``.
     """
     from welcome_eval.ingest.validation import issue_summary
     from welcome_eval.present.markup import md_code
@@ -390,12 +394,191 @@ def data_basis(
             formats={"Anzahl": de.integer, "geprüfte Zeilen": de.integer},
         )
     missing = wave.missing_summary().drop(columns="item")  # type: ignore[attr-defined]
-    if order_missing:
-        codes = [c for c in missing.columns if c not in ("item_label", "valid", "ohne Angabe", "n")]
-        missing = missing[["item_label", "valid", *codes, "ohne Angabe", "n"]]
+    codes = [c for c in missing.columns if c not in ("item_label", "valid", "ohne Angabe", "n")]
+    missing = missing[["item_label", "valid", *codes, "ohne Angabe", "n"]]
     report.table(
         protect(missing, counts="n", min_n=report.min_n),
         "Gültige Antworten und fehlende Werte je Frage",
         headers=vocabulary.MISSING,
         formats={c: de.integer for c in missing.columns if c != "item_label"},
+    )
+
+
+# Sentences and sections of the weighted (newcomer) reports --------------------------------
+
+
+def share_with_interval(row: Mapping[str, object], estimate: str = "raked") -> str:
+    """A share with its 95 % interval: ``"45 % (95-%-KI [40 %; 50 %])"``.
+
+    >>> share_with_interval({"raked": 0.45, "ci_low": 0.4, "ci_high": 0.5})
+    '45\u202f% (95-%-KI [40\u202f%; 50\u202f%])'
+    """
+    interval = de.interval(row["ci_low"], row["ci_high"], 0, as_percent=True)  # type: ignore[arg-type]
+    return f"{de.percent(row[estimate])} (95-%-KI {interval})"  # type: ignore[arg-type]
+
+
+def bold_list(labels: Sequence[str], *, none: str) -> str:
+    """Labels in bold, comma-separated, or ``none`` when there are none.
+
+    >>> bold_list(["Wohnen", "Arbeit"], none="keiner"), bold_list([], none="keiner")
+    ('**Wohnen**, **Arbeit**', 'keiner')
+    """
+    from welcome_eval.present.markup import md_escape
+
+    return ", ".join(f"**{md_escape(label)}**" for label in labels) if len(labels) else none
+
+
+def odds_ratio_wording(row: Mapping[str, object], *, higher: str, lower: str, unclear: str) -> str:
+    """``higher`` when the interval of an odds ratio lies above 1, ``lower`` when below,
+    ``unclear`` when it contains 1.
+
+    >>> odds_ratio_wording({"or_low": 1.2, "or_high": 2.0}, higher="a", lower="b", unclear="c")
+    'a'
+    """
+    if row["or_low"] > 1:  # type: ignore[operator]
+        return higher
+    if row["or_high"] < 1:  # type: ignore[operator]
+        return lower
+    return unclear
+
+
+def weighting_effect(report: Report, shares: pd.DataFrame, caption: str) -> None:
+    """Unweighted, design-weighted and calibrated shares
+    (:func:`~welcome_eval.analysis.newcomers.weighted_shares`) as a table, and a sentence
+    on each result the weighting moves by three percentage points or more."""
+    from welcome_eval.present.markup import md_escape
+    from welcome_eval.publish.privacy import protect
+
+    columns = ["item_label", "n", "unweighted", "design_weighted", "raked", "ci_low", "ci_high"]
+    table = protect(shares[[*columns, "difference"]], counts="n", min_n=report.min_n)
+    report.table(
+        table,
+        caption,
+        headers=vocabulary.RESULTS,
+        formats={
+            **dict.fromkeys(columns[2:], vocabulary.percent_one),
+            "difference": vocabulary.points_one,
+        },
+        difference="kalibriert − ungewichtet (Pp.)",
+    )
+    marked = table.table[table.table["difference"].abs() >= 0.03]
+    if not len(marked):
+        show_text("Die Gewichtung verändert die Ergebnisse um weniger als drei Prozentpunkte.")
+        return
+    show_text(
+        "\n".join(
+            f"- {md_escape(row['item_label'])}: ungewichtet {de.percent(row['unweighted'], 1)}, "
+            f"kalibriert {de.percent(row['raked'], 1)} "
+            f"({de.signed(row['difference'] * 100, 1)} Prozentpunkte)."
+            for _, row in marked.iterrows()
+        )
+        + "\n\nOhne Gewichtung wären diese Ergebnisse verzerrt: Die Gruppen, die seltener "
+        "antworten, antworten anders als die übrigen."
+    )
+
+
+def share_change(
+    report: Report, shares: pd.DataFrame, current: object, previous: Sequence[object]
+) -> None:
+    """The section "Veränderung gegenüber der Vorwelle" for calibrated shares: the
+    difference to the last wave with its interval and the Wald test
+    (:func:`~welcome_eval.analysis.newcomers.compare_shares`).
+
+    ``shares`` is :func:`~welcome_eval.analysis.newcomers.shares_over_waves` of all waves;
+    ``current`` and ``previous`` are the waves (:class:`~welcome_eval.ingest.wave.Wave`).
+    """
+    from welcome_eval.analysis import newcomers, regional
+    from welcome_eval.publish.privacy import protect
+
+    if not previous:
+        show_text("Dies ist die erste Welle der Befragung; ein Vergleich ist noch nicht möglich.")
+        return
+    last = previous[-1]
+    now_wave = current.wave  # type: ignore[attr-defined]
+    now = shares[shares["wave"] == now_wave]
+    before = shares[shares["wave"] == last.wave]  # type: ignore[attr-defined]
+    change = regional.compare_weighted_shares(newcomers.compare_shares(now, before))
+    change["n_min"] = change["column"].map(
+        now.set_index("column")["n"].combine(before.set_index("column")["n"], min)
+    )
+    show_text(
+        f"Verglichen wird mit der Welle {last.wave} "  # type: ignore[attr-defined]
+        f"({de.integer(len(last.data))} "  # type: ignore[attr-defined]
+        "Antwortende). Jede Welle ist eine neue Stichprobe eines neuen Jahrgangs von "
+        "Neuzugezogenen; beide sind kalibriert, das Intervall der Differenz verbindet die "
+        "Standardfehler beider Wellen. Geprüft wird mit dem Wald-Test; die p-Werte sind nach Holm "
+        "für die Zahl der Ergebnisse korrigiert, die Effektstärke ist Cohens h."
+    )
+    columns = ["item_label", "n_min", "previous", "current", "difference", "ci_low", "ci_high"]
+    report.table(
+        protect(change[[*columns, "result"]], counts="n_min", min_n=report.min_n),
+        f"Kalibrierte Anteile {last.wave} und {now_wave} im "  # type: ignore[attr-defined]
+        "Vergleich (Veränderung in Prozentpunkten mit 95-%-Konfidenzintervall)",
+        headers=vocabulary.RESULTS,
+        formats={
+            "previous": de.percent,
+            "current": de.percent,
+            **dict.fromkeys(columns[4:], vocabulary.points_one),
+        },
+        previous=f"Welle {last.wave}",  # type: ignore[attr-defined]
+        current=f"Welle {now_wave}",
+        difference="Veränderung (Pp.)",
+        ci_low="KI unten (Pp.)",
+        ci_high="KI oben (Pp.)",
+        result=f"{now_wave} im Vergleich",
+    )
+    show_text(
+        "Statistisch bedeutsam verändert: "
+        + regional.significant_results(change, label="item_label")
+        + "."
+    )
+
+
+def share_trend(
+    report: Report,
+    shares: pd.DataFrame,
+    *,
+    figure_columns: Sequence[str],
+    figure_caption: str,
+    figure_alt: str,
+    table_caption: str,
+) -> None:
+    """The sub-section "Entwicklung über alle Wellen" for calibrated shares: the shares of
+    ``figure_columns`` per wave as a figure, all shares per wave as a table. Shown only
+    when ``shares`` (:func:`~welcome_eval.analysis.newcomers.shares_over_waves`) holds
+    more than one wave."""
+    from welcome_eval.analysis import regional
+    from welcome_eval.present import figures
+    from welcome_eval.publish.privacy import protect
+
+    waves = shares["wave"].nunique()
+    if waves < 2:
+        return
+    show_text(f"### Entwicklung über alle {waves} Wellen")
+    trend = protect(
+        shares[["wave", "item_label", "n", "raked", "ci_low", "ci_high"]], min_n=report.min_n
+    )
+    shown = shares.loc[shares["column"].isin(list(figure_columns)), "item_label"]
+    ax = figures.wave_comparison(
+        trend.table[trend.table["item_label"].isin(shown)].dropna(subset=["raked"]),
+        y="item_label",
+        x="raked",
+        hue="wave",
+        low="ci_low",
+        high="ci_high",
+        as_percent=True,
+    )
+    report.figure(ax, figure_caption, alt=figure_alt, data=trend)
+    wide, wide_counts = regional.by_wave_wide(
+        trend.table, value="raked", value_name="Anteil", count_name="Antworten"
+    )
+    report.table(
+        protect(wide, counts=wide_counts, min_n=report.min_n),
+        table_caption,
+        headers=vocabulary.RESULTS,
+        formats={
+            c: (de.percent if c.startswith("Anteil") else de.integer)
+            for c in wide.columns
+            if c != "item_label"
+        },
     )

@@ -31,6 +31,11 @@ def signed_two(value: object) -> str:
     return de.signed(value, 2)  # type: ignore[arg-type]
 
 
+def p_value(value: object) -> str:
+    """A p-value with three decimals, below 0.001 as ``< 0,001``."""
+    return "< 0,001" if value < 0.001 else de.number(value, 3)  # type: ignore[operator,arg-type]
+
+
 def percent_one(value: object) -> str:
     """A share in percent with one decimal: ``12,5 %``."""
     return de.percent(value, 1)  # type: ignore[arg-type]
@@ -62,6 +67,26 @@ HEADERS: Mapping[str, str] = MappingProxyType(
         "participating": "teilnehmend",
         "responding": "mit Antwort",
         "response_rate": "Rücklauf",
+        # sample of the newcomer survey
+        "population": "Neuzugezogene",
+        "sampled": "Stichprobe",
+        "selection_probability": "Auswahlquote",
+        "population_share": "Anteil Neuzugezogene",
+        "respondent_share": "Anteil Antworten",
+        # weighted estimates
+        "unweighted": "ungewichtet",
+        "design_weighted": "designgewichtet",
+        "raked": "kalibriert",
+        "raked_mean": "Mittelwert, kalibriert",
+        "raked_used": "genutzt",
+        # models
+        "odds_ratio": "Odds Ratio",
+        "or_low": "KI unten",
+        "or_high": "KI oben",
+        "p_value": "p-Wert",
+        "performance": "Mittelwert (1–5)",
+        "importance": "Wichtigkeit",
+        "quadrant": "Feld",
         # estimates and their intervals
         "share": "Anteil",
         "mean": "Mittelwert (1–5)",
@@ -90,6 +115,22 @@ FORMATS: Mapping[str, Format] = MappingProxyType(
         "participating": de.integer,
         "responding": de.integer,
         "response_rate": de.percent,
+        "population": de.integer,
+        "sampled": de.integer,
+        "selection_probability": percent_one,
+        "population_share": de.percent,
+        "respondent_share": de.percent,
+        "unweighted": de.percent,
+        "design_weighted": de.percent,
+        "raked": de.percent,
+        "raked_mean": two,
+        "raked_used": de.percent,
+        "odds_ratio": two,
+        "or_low": two,
+        "or_high": two,
+        "p_value": p_value,
+        "performance": two,
+        "importance": two,
         "share": de.percent,
         "mean": two,
         "ci_low_mean": two,
@@ -100,7 +141,7 @@ FORMATS: Mapping[str, Format] = MappingProxyType(
 )
 
 #: Estimates whose interval bounds ``ci_low``/``ci_high`` take their format, first match wins.
-ESTIMATES: tuple[str, ...] = ("share", "alpha", "mean")
+ESTIMATES: tuple[str, ...] = ("share", "raked", "alpha", "mean")
 
 # Overrides that recur -------------------------------------------------------------------
 
@@ -110,6 +151,14 @@ KOMMUNEN: Mapping[str, str] = MappingProxyType(
 )
 #: Neubürgerbefragung: calibrated (raked) Top-2 shares.
 NEUBUERGER: Mapping[str, str] = MappingProxyType({"share": "Top-2 (kalibriert)"})
+
+#: Results of the newcomer survey (a share of one answer or offer) as rows.
+RESULTS: Mapping[str, str] = MappingProxyType({"item_label": "Ergebnis"})
+
+#: Satisfied among those who used an offer or rated an area, unweighted and calibrated.
+SATISFIED: Mapping[str, str] = MappingProxyType(
+    {"unweighted": "zufrieden, ungewichtet", "raked": "zufrieden, kalibriert"}
+)
 
 #: Municipalities that joined in the start phase against those that joined later
 #: (:func:`welcome_eval.analysis.regional.compare_two_groups` with ``JOINED``).
