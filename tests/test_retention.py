@@ -441,7 +441,7 @@ def test_cox_concordance_does_not_depend_on_rounding(
 
 
 def test_identical_rows_give_bit_identical_linear_predictors() -> None:
-    from welcome_eval.survival.retention import _linear_predictor
+    from welcome_eval.survival.cox import _linear_predictor
 
     rng = np.random.default_rng(11)
     x = rng.normal(size=(1031, 5)) * [1.0, 30.0, 1e-3, 7.0, 1.0]
@@ -1075,3 +1075,57 @@ def test_retention_at_checks_and_groups_that_ended_early() -> None:
     ):
         with pytest.raises(error, match="time must be"):
             retention_at(df, duration="t", event="e", time=bad)
+
+
+# ---------------------------------------------------------------------------
+# the modules by topic behind the front door
+
+
+TOPIC_MODULES = ("stays", "kaplan_meier", "logrank", "cox", "competing_risks")
+
+
+def test_front_door_re_exports_the_topic_modules_objects() -> None:
+    import ast
+    import importlib
+
+    from welcome_eval import survival
+    from welcome_eval.survival import retention
+
+    modules = {
+        name: importlib.import_module(f"welcome_eval.survival.{name}") for name in TOPIC_MODULES
+    }
+    common = importlib.import_module("welcome_eval.survival._common")
+    defined = {}
+    for module in (*modules.values(), common):
+        assert module.__doc__ and module.__doc__.strip(), module.__name__
+        assert module.__all__, module.__name__
+        for name in module.__all__:
+            assert name not in defined, f"{name} in {module.__name__} and {defined.get(name)}"
+            defined[name] = module.__name__
+    # the front door defines nothing itself: each public name is the object of its module
+    tree = ast.parse(Path(retention.__file__).read_text(encoding="utf-8"))
+    assert not [n for n in tree.body if isinstance(n, ast.FunctionDef | ast.ClassDef)]
+    for name in retention.__all__:
+        home = importlib.import_module(defined[name])
+        assert getattr(retention, name) is getattr(home, name), name
+    for name in ("cox", "kaplan_meier", "logrank", "fit_kaplan_meier", "register_stays"):
+        assert getattr(survival, name) is getattr(retention, name), name
+    assert set(survival.__all__) - set(TOPIC_MODULES) - {
+        "programme_effect",
+        "retention",
+        "retention_duckdb",
+    } <= set(retention.__all__)
+    # functions and classes live in the module that exports them
+    for name, where in defined.items():
+        value = getattr(importlib.import_module(where), name)
+        if callable(value) and hasattr(value, "__module__") and name != "Data":
+            assert value.__module__ == where, (name, value.__module__)
+
+
+def test_kaplan_meier_table_is_the_table_of_fit_kaplan_meier(small: pd.DataFrame) -> None:
+    fit = fit_kaplan_meier(small, duration="t", event="e", by="g")
+    pd.testing.assert_frame_equal(kaplan_meier(small, duration="t", event="e", by="g"), fit.table)
+    single = fit_kaplan_meier(small, duration="t", event="e")
+    pd.testing.assert_frame_equal(
+        kaplan_meier(small, duration="t", event="e"), single.table.drop(columns="group")
+    )

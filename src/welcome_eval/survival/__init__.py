@@ -1,8 +1,14 @@
 """Stage 2, durations: how long newcomers stay.
 
-``retention``: register stays, Kaplan–Meier, log-rank, Cox, competing risks (as R's
-survival package); ``retention_duckdb``: the same stays computed in DuckDB for extracts
-larger than memory; ``programme_effect``: arrival cohorts and group-time effects.
+``retention``: the front door -- register stays, Kaplan–Meier, log-rank, Cox, competing
+risks (as R's survival package), re-exported from the modules by topic: ``stays``,
+``kaplan_meier``, ``logrank``, ``cox`` and ``competing_risks``; ``retention_duckdb``: the
+same stays computed in DuckDB for extracts larger than memory; ``programme_effect``:
+arrival cohorts and group-time effects.
+
+The functions ``cox``, ``kaplan_meier`` and ``logrank`` share their names with the modules
+that define them: here they are the functions. Import a module's other names from the
+module itself (``from welcome_eval.survival.cox import CoxResult``).
 """
 
 from __future__ import annotations
@@ -10,26 +16,34 @@ from __future__ import annotations
 import importlib
 from types import ModuleType
 
-from welcome_eval.survival.retention import (
-    CoxResult,
+from welcome_eval.survival.competing_risks import cumulative_incidence
+from welcome_eval.survival.cox import CoxResult, cox
+from welcome_eval.survival.kaplan_meier import (
     KaplanMeier,
-    LogRank,
-    cox,
-    cumulative_incidence,
     fit_kaplan_meier,
     kaplan_meier,
-    logrank,
     median_stay,
-    register_stays,
     retention_at,
 )
+from welcome_eval.survival.logrank import LogRank, logrank
+from welcome_eval.survival.stays import register_stays
 
-_SUBMODULES = ("programme_effect", "retention", "retention_duckdb")
+_SUBMODULES = (
+    "competing_risks",
+    "cox",
+    "kaplan_meier",
+    "logrank",
+    "programme_effect",
+    "retention",
+    "retention_duckdb",
+    "stays",
+)
 
 __all__ = [
     "CoxResult",
     "KaplanMeier",
     "LogRank",
+    "competing_risks",
     "cox",
     "cumulative_incidence",
     "fit_kaplan_meier",
@@ -41,6 +55,7 @@ __all__ = [
     "retention",
     "retention_at",
     "retention_duckdb",
+    "stays",
 ]
 
 

@@ -76,8 +76,8 @@ from scipy import stats as _sps
 
 from welcome_eval._checks import check_columns
 from welcome_eval.present import german_format as de
-from welcome_eval.survival import retention, retention_duckdb
-from welcome_eval.survival.retention import CoxResult, cox
+from welcome_eval.survival import retention_duckdb, stays
+from welcome_eval.survival.cox import CoxResult, cox
 
 __all__ = [
     "GroupTimeEffects",
@@ -90,11 +90,11 @@ __all__ = [
 ]
 
 #: Destination codes (``wegzug_ziel``) that mean "left the region".
-LEAVES_REGION = retention.LEAVES_REGION
+LEAVES_REGION = stays.LEAVES_REGION
 #: Destination code of a move to another municipality of the region.
-WITHIN_REGION = retention.WITHIN_REGION
+WITHIN_REGION = stays.WITHIN_REGION
 #: Destination code of a death.
-DEATH = retention.DEATH
+DEATH = stays.DEATH
 #: Bootstrap replicates of :func:`group_time_effects`.
 N_BOOT = 999
 #: Seed of the bootstrap multipliers (results are reproducible).
@@ -153,7 +153,7 @@ def _register_parts(
     checked by the rules of :func:`welcome_eval.survival.retention.register_stays`."""
     register = _check_frame(register, "register")
     _check_columns(register, [unit, "einzug", "auszug", "wegzug_ziel"], "register")
-    return retention._register_dates(register, extract_date)
+    return stays.register_dates(register, extract_date)
 
 
 # ---------------------------------------------------------------------------
@@ -208,8 +208,8 @@ def _cohort_counts_lazy(
     counts = retention_duckdb.register_checks(
         rel, extract_date=extract, move_in="einzug", move_out="auszug", destination="wegzug_ziel"
     )
-    rules = retention._register_rules(extract, "einzug", "auszug", "wegzug_ziel")
-    retention._raise_register_problems(counts, rules, {})
+    rules = stays.register_rules(extract, "einzug", "auszug", "wegzug_ziel")
+    stays.raise_register_problems(counts, rules, {})
     return retention_duckdb.cohort_counts(
         rel,
         extract_date=extract,

@@ -16,7 +16,7 @@ This module holds the SQL; users call the public functions of
 with a path or a relation as ``data``:
 
 >>> import pandas as pd, tempfile, pathlib
->>> from welcome_eval import retention
+>>> from welcome_eval.survival import retention
 >>> df = pd.DataFrame({"years": [1.0, 2, 2, 3, 4, 5], "left": [1, 1, 0, 1, 0, 1]})
 >>> path = pathlib.Path(tempfile.mkdtemp()) / "stays.parquet"
 >>> df.to_parquet(path)
