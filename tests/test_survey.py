@@ -8,6 +8,7 @@ these tests. Definitions shared with the R script are listed in its header.
 
 from __future__ import annotations
 
+import inspect
 import json
 import math
 from pathlib import Path
@@ -301,13 +302,29 @@ def test_clusters_must_nest(small: pd.DataFrame) -> None:
 
 def test_proportion_checks(small: pd.DataFrame) -> None:
     design = Design(small, weights="w")
-    with pytest.raises(ValueError, match="level 'z' does not occur"):
+    with pytest.raises(ValueError, match="category 'z' does not occur"):
         design.proportion("cat", "z")
     with pytest.raises(ValueError, match="not a 0/1 or boolean"):
         design.proportion("y")
     with pytest.raises(ValueError, match="method must be one of"):
         design.proportion("cat", "x", method="wilson")
     assert design.proportion("cat", "x").estimate == pytest.approx(9 / 15)
+
+
+def test_proportion_category_and_its_old_name_level(small: pd.DataFrame) -> None:
+    design = Design(small, weights="w")
+    new = design.proportion("cat", category="y", conf_level=0.9)
+    assert new.estimate == pytest.approx(6 / 15)
+    assert new.detail.startswith("category='y', ")
+    assert design.proportion("cat", "y", conf_level=0.9) == new  # positional, as before
+    with pytest.warns(
+        DeprecationWarning, match=r"proportion\(level=\.\.\.\) is deprecated: use category="
+    ):
+        old = design.proportion("cat", level="y", conf_level=0.9)
+    assert old == new  # the same estimate, interval and detail
+    with pytest.raises(TypeError, match="both level= and category="):
+        design.proportion("cat", level="y", category="y")
+    assert "level" not in inspect.signature(Design.proportion).parameters
 
 
 def test_rake_unknown_category(small: pd.DataFrame) -> None:

@@ -50,6 +50,7 @@ import pandas as pd
 from scipy import stats as _sps
 
 from welcome_eval._checks import check_conf_level as _check_conf_level
+from welcome_eval._checks import renamed_arguments
 
 __all__ = ["Design", "Estimate", "rake"]
 
@@ -92,7 +93,7 @@ class Estimate:
     conf_level : float
         Confidence level of the interval.
     detail : str
-        Settings that qualify the statistic (quantile, level, interval method).
+        Settings that qualify the statistic (quantile, category, interval method).
 
     Examples
     --------
@@ -155,7 +156,7 @@ def _numeric(values: pd.Series, *, role: str) -> np.ndarray:
     if pd.api.types.is_bool_dtype(values):
         return values.astype(float).to_numpy()
     if not pd.api.types.is_numeric_dtype(values):
-        hint = " (for the share of a category use Design.proportion(var, level))"
+        hint = " (for the share of a category use Design.proportion(var, category))"
         raise ValueError(
             f"{role} column {values.name!r} has dtype {values.dtype}; expected numbers"
             + (hint if role == "variable" else "")
@@ -924,23 +925,24 @@ class Design:
         core = self._total_core(self._values(var))
         return self._normal_estimate(var, "total", core, conf_level)
 
+    @renamed_arguments(level="category")
     def proportion(
         self,
         var: str,
-        level: Hashable | None = None,
+        category: Hashable | None = None,
         *,
         conf_level: float = 0.95,
         method: str = "logit",
         df: float | None = None,
     ) -> Estimate:
-        r"""Share of rows where ``var == level``, with a logit or Wald interval.
+        r"""Share of rows where ``var == category``, with a logit or Wald interval.
 
         The share :math:`\hat p` is the weighted mean of the indicator
-        :math:`[y_i = \text{level}]` (or of a 0/1 or boolean ``var`` when
-        ``level`` is ``None``), its standard error and design effect those of
+        :math:`[y_i = \text{category}]` (or of a 0/1 or boolean ``var`` when
+        ``category`` is ``None``), its standard error and design effect those of
         :meth:`mean`. Intervals:
 
-        * ``"logit"`` – as R's ``svyciprop(~I(var == level), design,
+        * ``"logit"`` – as R's ``svyciprop(~I(var == category), design,
           method = "logit")``: a Wald interval on the logit scale transformed
           back,
 
@@ -953,7 +955,7 @@ class Design:
           :meth:`degf` of the whole design (``math.inf`` gives normal quantiles).
           Undefined (``NaN``) when :math:`\hat p` is 0 or 1.
         * ``"wald"`` – :math:`\hat p \pm z\,\text{SE}`, R's
-          ``confint(svymean(~I(var == level), design))``; ``df = None`` means
+          ``confint(svymean(~I(var == category), design))``; ``df = None`` means
           normal quantiles.
 
         Parameters
@@ -961,10 +963,12 @@ class Design:
         var : str
             Column of ``data``. Rows where it is missing are dropped (R's
             ``na.rm = TRUE``).
-        level : hashable, optional
+        category : hashable, optional
             The category whose share is estimated. It must occur in ``var``
             (a typo would otherwise give a share of 0). Without it, ``var``
-            must be boolean or hold only 0 and 1.
+            must be boolean or hold only 0 and 1. Its old name ``level=`` still
+            works for one release, with a ``DeprecationWarning`` (``level`` is
+            the old name of ``conf_level`` elsewhere in the package).
         conf_level : float, default 0.95
             Confidence level of the interval.
         method : {"logit", "wald"}
@@ -997,26 +1001,26 @@ class Design:
             )
         values = _column(self._data, var, role="variable")
         missing = values.isna().to_numpy()
-        if level is None:
+        if category is None:
             y = _numeric(values, role="variable")
             observed = set(np.unique(y[~missing]).tolist())
             if not observed <= {0.0, 1.0}:
                 shown = ", ".join(f"{v:g}" for v in sorted(observed - {0.0, 1.0})[:10])
                 raise ValueError(
                     f"column {var!r} is not a 0/1 or boolean variable (found {shown}); pass the "
-                    "category whose share you want as level"
+                    "category whose share you want (category=...)"
                 )
-            detail_level = ""
+            detail_category = ""
         else:
-            matches = values.eq(level).to_numpy(dtype=bool)
+            matches = values.eq(category).to_numpy(dtype=bool)
             if not matches.any():
                 shown = ", ".join(map(repr, pd.unique(values.dropna())[:10]))
                 raise ValueError(
-                    f"level {level!r} does not occur in column {var!r} (values: {shown}); "
+                    f"category {category!r} does not occur in column {var!r} (values: {shown}); "
                     "check spelling and type"
                 )
             y = np.where(missing, np.nan, matches.astype(float))
-            detail_level = f"level={level!r}, "
+            detail_category = f"category={category!r}, "
         p, variance, deff, n = self._mean_core(y)
         se = math.sqrt(variance)
         if method == "wald":
@@ -1032,7 +1036,7 @@ class Design:
             else:
                 low = high = math.nan
             df = ddf
-        detail = f"{detail_level}method={method!r}" + ("" if df is None else f", df={df:g}")
+        detail = f"{detail_category}method={method!r}" + ("" if df is None else f", df={df:g}")
         return Estimate(var, "proportion", p, se, low, high, deff, n, conf_level, detail)
 
     def quantile(
