@@ -120,3 +120,131 @@ def test_a_file_without_respondent_id_is_read_with_line_numbers_and_a_note(tmp_p
     assert first.data["respondent"].is_unique
     assert first.data["respondent"].tolist() == again.data["respondent"].tolist()
     assert not first.data["respondent"].str.startswith("row-").any()  # pseudonymised
+
+
+def _sav_frame() -> pd.DataFrame:
+    frame = _register_rows()
+    for column in ("einzug", "auszug"):
+        frame[column] = pd.to_datetime(frame[column], format="%d.%m.%Y").dt.date
+    frame["auszug"] = frame["auszug"].astype(object).where(frame["auszug"].notna(), None)
+    for column in ("geburtsjahr", "geschlecht", "staatsangehoerigkeit", "herkunft", "fachkraft"):
+        frame[column] = pd.to_numeric(frame[column])
+    return frame
+
+
+def _sav_wave(tmp_path: Path, frame: pd.DataFrame, suffix: str, **write_options) -> Path:
+    folder = tmp_path / "register" / "2025"
+    folder.mkdir(parents=True)
+    raw = folder / f"register_2025.{suffix}"
+    columns = {}
+    if suffix == "por":
+        # Portable files hold names of at most 8 characters (and SPSS writes them in
+        # capitals); the manifest maps them to the codebook.
+        short = {name: f"V{number}" for number, name in enumerate(frame.columns, start=1)}
+        pyreadstat.write_por(frame.rename(columns=short), str(raw))
+        columns = {v: k for k, v in short.items()}
+    else:
+        pyreadstat.write_sav(frame, str(raw), compress=suffix == "zsav", **write_options)
+    manifest = yaml.safe_load(
+        (demo_data_dir() / "register" / "2025" / "manifest.yaml").read_text(encoding="utf-8")
+    )
+    for field in ("delimiter", "encoding", "format"):
+        manifest.pop(field, None)
+    manifest.update(file=raw.name, sha256=hashlib.sha256(raw.read_bytes()).hexdigest())
+    if columns:
+        manifest["columns"] = columns
+    path = folder / "manifest.yaml"
+    path.write_text(yaml.safe_dump(manifest, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def test_user_missing_values_and_ranges_declared_in_an_spss_file_are_missing(tmp_path):
+    frame = _sav_frame()
+    frame.loc[2, "geburtsjahr"] = -9  # discrete user-missing value
+    frame.loc[3, "geburtsjahr"] = -500  # inside the range -999 thru -100
+    frame.loc[4, "geschlecht"] = 99  # coded item, declared missing, not in the codebook
+    wave = read_wave(
+        _sav_wave(
+            tmp_path,
+            frame,
+            "sav",
+            missing_ranges={
+                "geburtsjahr": [-9, {"lo": -999, "hi": -100}],
+                "geschlecht": [99],
+            },
+        )
+    )
+    assert wave.counts["quarantined"] == 0
+    data = wave.data.set_index("row")
+    assert data.loc[[3, 4], "geburtsjahr"].isna().all()  # SPSS case numbers start at 1
+    assert pd.isna(data.loc[5, "geschlecht"])
+    notes = wave.issues[wave.issues["rule"] == "user_missing"]
+    assert sorted(notes["column"]) == ["geburtsjahr", "geschlecht"]
+    assert "-999 to -100" in notes.set_index("column").loc["geburtsjahr", "message"]
+
+
+def test_without_the_declaration_the_same_values_are_errors(tmp_path):
+    frame = _sav_frame()
+    frame.loc[4, "geschlecht"] = 99
+    wave = read_wave(_sav_wave(tmp_path, frame, "sav"))
+    assert wave.counts["quarantined"] == 1
+
+
+@pytest.mark.parametrize("suffix", ["zsav", "por"])
+def test_compressed_and_portable_spss_files_are_read_by_their_suffix(tmp_path, suffix):
+    frame = _sav_frame()
+    wave = read_wave(_sav_wave(tmp_path, frame, suffix))
+    assert wave.counts["read"] == ROWS
+    assert wave.manifest.format == ("sav" if suffix == "zsav" else "por")
+    reference = read_wave(_sav_wave(tmp_path / "ref", frame, "sav"))
+    pd.testing.assert_frame_equal(
+        wave.data.drop(columns=["respondent"]).reset_index(drop=True),
+        reference.data.drop(columns=["respondent"]).reset_index(drop=True),
+        check_dtype=False,
+    )
+
+
+def test_a_workbook_from_to_excel_reads_back_with_its_multiple_choice_options(tmp_path):
+    wave = read_wave(_wave(tmp_path / "csv", _register_rows()))
+    assert wave.data[["angebot_1", "angebot_2", "angebot_3"]].notna().all().all()
+    folder = tmp_path / "xlsx" / "register" / "2025"
+    folder.mkdir(parents=True)
+    workbook = wave.to_excel(folder / "register_2025.xlsx")
+    manifest = yaml.safe_load(
+        (demo_data_dir() / "register" / "2025" / "manifest.yaml").read_text(encoding="utf-8")
+    )
+    for field in ("delimiter", "encoding"):
+        manifest.pop(field, None)
+    manifest.update(
+        file=workbook.name,
+        format="xlsx",
+        sha256=hashlib.sha256(workbook.read_bytes()).hexdigest(),
+        demo=True,
+    )
+    (folder / "manifest.yaml").write_text(yaml.safe_dump(manifest), encoding="utf-8")
+    again = read_wave(folder / "manifest.yaml")
+    assert again.counts["quarantined"] == 0
+    options = ["angebot_1", "angebot_2", "angebot_3"]
+    pd.testing.assert_frame_equal(
+        again.data[options].reset_index(drop=True), wave.data[options].reset_index(drop=True)
+    )
+
+
+def test_a_duration_of_zero_is_not_recorded_rather_than_a_speeder(tmp_path):
+    source = demo_data_dir() / "kommunen" / "2018"
+    folder = tmp_path / "kommunen" / "2018"
+    folder.mkdir(parents=True)
+    lines = (source / "kommunen_2018.csv").read_text(encoding="cp1252").splitlines()
+    # LimeSurvey's interviewtime: 0 on the 20 incomplete responses, one real speeder.
+    text = [lines[0] + ";interviewtime"]
+    for line, row in enumerate(lines[1:], start=2):
+        seconds = 0 if line <= 21 else 40 if line == 30 else 600 + 7 * line
+        text.append(f"{row};{seconds}")
+    raw = folder / "kommunen_2018.csv"
+    raw.write_text("\n".join(text) + "\n", encoding="cp1252")
+    manifest = yaml.safe_load((source / "manifest.yaml").read_text(encoding="utf-8"))
+    manifest["sha256"] = hashlib.sha256(raw.read_bytes()).hexdigest()
+    (folder / "manifest.yaml").write_text(yaml.safe_dump(manifest), encoding="utf-8")
+    wave = read_wave(folder / "manifest.yaml")
+    speeders = wave.issues[wave.issues["rule"] == "speeder"]
+    assert speeders["row"].tolist() == [30]

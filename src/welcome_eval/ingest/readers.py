@@ -34,7 +34,9 @@ from welcome_eval.ingest.limits import (
 #: Encodings tried in this order when a CSV file does not declare one.
 CSV_ENCODINGS = ("utf-8-sig", "cp1252")
 CSV_DELIMITERS = ";,\t|"
-FORMATS = ("csv", "xlsx", "sav", "parquet")
+FORMATS = ("csv", "xlsx", "sav", "por", "parquet")
+#: Other names of the formats, as file suffixes and in manifests.
+FORMAT_ALIASES = {"txt": "csv", "tsv": "csv", "xlsm": "xlsx", "zsav": "sav", "pq": "parquet"}
 
 
 #: What survey tools add to their exports: technical columns to ignore (shell
@@ -44,7 +46,7 @@ TOOL_PRESETS: dict[str, dict[str, Any]] = {
         "ignore": [
             "SERIAL", "REF", "QUESTNNR", "MODE", "STARTED", "LASTDATA", "FINISHED",
             "Q_VIEWER", "LASTPAGE", "MAXPAGE", "MISSING", "MISSREL", "TIME_RSI",
-            "DEG_TIME", "TIME[0-9][0-9][0-9]",
+            "DEG_TIME", "TIME[0-9][0-9][0-9]", "MAILSENT",
         ],
         "respondent_id": "CASE",
         "duration": "TIME_SUM",
@@ -89,22 +91,26 @@ class RawTable:
     value_labels: dict[str, dict[float, str]] = field(default_factory=dict)
     #: What the reader repaired and the validation table reports: (rule, message).
     notes: list[tuple[str, str]] = field(default_factory=list)
+    #: User-missing values the file declares (SPSS), per column, as closed ranges
+    #: ``(low, high)``; a discrete missing value v is ``(v, v)``.
+    missing_ranges: dict[str, list[tuple[float, float]]] = field(default_factory=dict)
+
+
+def format_name(name: str) -> str | None:
+    """The format a suffix or manifest value names (``zsav`` is ``sav``), or None."""
+    name = name.lower().lstrip(".")
+    name = FORMAT_ALIASES.get(name, name)
+    return name if name in FORMATS else None
 
 
 def detect_format(path: Path) -> str:
-    suffix = path.suffix.lower().lstrip(".")
-    if suffix in ("csv", "txt", "tsv"):
-        return "csv"
-    if suffix in ("xlsx", "xlsm"):
-        return "xlsx"
-    if suffix in ("sav", "zsav"):
-        return "sav"
-    if suffix in ("parquet", "pq"):
-        return "parquet"
-    raise ReadError(
-        f"{path.name}: unknown file type {path.suffix[:20]!r}; expected one of .csv, .xlsx, "
-        ".sav, .parquet"
-    )
+    fmt = format_name(path.suffix)
+    if fmt is None:
+        raise ReadError(
+            f"{path.name}: unknown file type {path.suffix[:20]!r}; expected one of .csv, .xlsx, "
+            ".sav, .zsav, .por, .parquet"
+        )
+    return fmt
 
 
 def read_raw(path: str | Path, format: str | None = None, **options: Any) -> RawTable:
@@ -118,7 +124,7 @@ def read_raw(path: str | Path, format: str | None = None, **options: Any) -> Raw
         raise ReadError(f"{path.name}: file not found")
     if path.stat().st_size == 0:
         raise ReadError(f"{path.name}: the file is empty (0 bytes)")
-    format = format or detect_format(path)
+    format = (format_name(format) or format) if format else detect_format(path)
     limit = limits()
     try:
         check_file_size(path, format, limit)
@@ -133,6 +139,8 @@ def read_raw(path: str | Path, format: str | None = None, **options: Any) -> Raw
         return read_xlsx(path, sheet=options.get("sheet"), header_row=options.get("header_row"))
     if format == "sav":
         return read_sav(path)
+    if format == "por":
+        return read_sav(path, portable=True)
     if format == "parquet":
         return read_parquet(path)
     raise ReadError(
@@ -659,15 +667,18 @@ def read_parquet(path: str | Path) -> RawTable:
     return RawTable(frame=frame, source_rows=rows, path=path, format="parquet", notes=notes)
 
 
-def read_sav(path: str | Path) -> RawTable:
-    """Read an SPSS file keeping user-defined missing values and value labels."""
+def read_sav(path: str | Path, *, portable: bool = False) -> RawTable:
+    """Read an SPSS file (``.sav``, ``.zsav``, or ``.por`` with ``portable=True``) keeping
+    value labels and the user-missing values and ranges it declares."""
     import pyreadstat
 
     path = Path(path)
     limit = limits()
+    read = pyreadstat.read_por if portable else pyreadstat.read_sav
+    options = {} if portable else {"user_missing": True}
     try:
         check_file_size(path, "sav", limit)
-        _, head = pyreadstat.read_sav(str(path), metadataonly=True)
+        _, head = read(str(path), metadataonly=True)
         check_columns(path.name, head.number_columns or 0, limit)
         check_rows(path.name, head.number_rows or 0, limit)
     except LimitError as exc:
@@ -677,7 +688,7 @@ def read_sav(path: str | Path) -> RawTable:
             f"{path.name}: not a readable SPSS file ({type(exc).__name__}: {_reason(exc)})"
         ) from None
     try:
-        frame, meta = pyreadstat.read_sav(str(path), user_missing=True)
+        frame, meta = read(str(path), **options)
     except Exception as exc:  # pyreadstat raises its own ReadstatError and others
         raise ReadError(
             f"{path.name}: not a readable SPSS file ({type(exc).__name__}: {_reason(exc)})"
@@ -689,8 +700,13 @@ def read_sav(path: str | Path) -> RawTable:
         frame=frame,
         source_rows=rows,
         path=path,
-        format="sav",
+        format="por" if portable else "sav",
         notes=notes,
         detected={"encoding": meta.file_encoding, "file_label": meta.file_label},
         value_labels={k: dict(v) for k, v in meta.variable_value_labels.items()},
+        missing_ranges={
+            column: [(float(r["lo"]), float(r["hi"])) for r in ranges]
+            for column, ranges in (meta.missing_ranges or {}).items()
+            if all(isinstance(r.get("lo"), int | float) for r in ranges)
+        },
     )

@@ -352,9 +352,17 @@ _EXPECTED = {
 
 
 def _parse_item(
-    item: Item, cells: pd.Series, decimal: str, missing_values: Sequence[str] = ()
+    item: Item,
+    cells: pd.Series,
+    decimal: str,
+    missing_values: Sequence[str] = (),
+    declared_missing: Sequence[tuple[float, float]] = (),
 ) -> tuple[pd.Series, pd.Series, pd.Series]:
-    """Parse one column: (values, missing codes, mask of cells that failed to parse)."""
+    """Parse one column: (values, missing codes, mask of cells that failed to parse).
+
+    ``declared_missing`` are the user-missing values and ranges the file itself declares
+    (SPSS), as closed ranges; they count as missing codes like the codebook's.
+    """
     text = _as_text(cells)
     blank = _blank(text, missing_values)
     text = text.mask(blank)
@@ -375,10 +383,13 @@ def _parse_item(
                 failed[from_label.index] = from_label.isna().to_numpy()
         if failed.any():
             numbers = numbers.mask(failed)
-        if item.missing_codes:
+        if item.missing_codes or declared_missing:
+            plain = numbers.to_numpy()
             is_code = np.zeros(len(numbers), dtype=bool)
             for code in item.missing_codes:
-                is_code |= numbers.to_numpy() == code
+                is_code |= plain == code
+            for low, high in declared_missing:
+                is_code |= (plain >= low) & (plain <= high)
             if not is_code.any():
                 return numbers, no_codes, failed
             return numbers.mask(is_code), numbers.where(is_code), failed
@@ -395,8 +406,45 @@ def _parse_item(
     return values, no_codes, pd.Series(False, index=cells.index)
 
 
-CHOSEN = ("1", "ja", "j", "y", "yes", "x", "true", "wahr")
-NOT_CHOSEN = ("0", "nein", "n", "no", "false", "falsch", "")
+def _note_declared_missing(
+    issues: _Issues,
+    item: Item,
+    column: str,
+    cells: pd.Series,
+    parsed: pd.Series,
+    declared: Sequence[tuple[float, float]],
+) -> None:
+    """Say which user-missing values of the file, unknown to the codebook, were set aside."""
+    unknown = [
+        (low, high)
+        for low, high in declared
+        if not any(low <= code <= high for code in item.missing_codes)
+    ]
+    if not unknown:
+        return
+    hit = pd.to_numeric(cells, errors="coerce").where(parsed.isna())
+    count = int(sum(hit.between(low, high).sum() for low, high in unknown))
+    if count:
+        spans = ", ".join(
+            _plain_number(low) if low == high else f"{_plain_number(low)} to {_plain_number(high)}"
+            for low, high in unknown
+        )
+        issues.add_file(
+            column,
+            None,
+            "user_missing",
+            f"{count} cell(s) hold values the file declares as missing ({spans}) but the "
+            "codebook does not; they are read as missing",
+        )
+
+
+def _plain_number(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else str(value)
+
+
+# "genannt" / "nicht genannt" is how Wave.to_excel labels options, so its workbooks read back.
+CHOSEN = ("1", "ja", "j", "y", "yes", "x", "true", "wahr", "genannt")
+NOT_CHOSEN = ("0", "nein", "n", "no", "false", "falsch", "", "nicht genannt")
 
 
 def _parse_multiple(
@@ -605,7 +653,10 @@ def validate(
             cells = pd.Series(None, index=frame.index, dtype=object)
         else:
             cells = frame[column]
-        parsed, codes, failed = _parse_item(item, cells, decimal, missing_values)
+        declared = raw.missing_ranges.get(column, []) if column is not None else []
+        parsed, codes, failed = _parse_item(item, cells, decimal, missing_values, declared)
+        if declared and item.type in ("likert", "rating", "categorical", "number"):
+            _note_declared_missing(issues, item, column, cells, parsed, declared)
         parsed_values[item.id] = parsed
         if item.is_coded:
             parsed_codes[item.id] = codes
@@ -932,7 +983,9 @@ def _check_speeders(
 ) -> None:
     if codebook.duration is None or codebook.duration not in mapping:
         return
-    seconds = values[codebook.duration]
+    # A duration of 0 means "not recorded" (LimeSurvey's interviewtime of an incomplete
+    # response), not a record-fast respondent.
+    seconds = values[codebook.duration].where(lambda s: s > 0)
     median = seconds.median()
     if not median or np.isnan(median):
         return

@@ -31,7 +31,13 @@ from welcome_eval.errors import WelcomeEvalError
 from welcome_eval.ingest.codebook import Codebook
 from welcome_eval.ingest.limits import LimitError, check_file_size, limits, load_yaml
 from welcome_eval.ingest.pseudonym import pseudonym_key, pseudonymise
-from welcome_eval.ingest.readers import FORMATS, TOOL_PRESETS, FileLimitError, read_raw
+from welcome_eval.ingest.readers import (
+    FORMATS,
+    TOOL_PRESETS,
+    FileLimitError,
+    format_name,
+    read_raw,
+)
 from welcome_eval.ingest.validation import (
     STATUS_FLAGGED,
     STATUS_QUARANTINED,
@@ -107,7 +113,8 @@ class Manifest:
         survey = field_of.text("survey", pattern=r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
         wave = field_of.text("wave", numbers=True, pattern=r"\w[\w .-]{0,63}")
         file = _wave_file(path, field_of.text("file"))
-        fmt = field_of.text("format", required=False) or file.suffix.lower().lstrip(".")
+        fmt = field_of.text("format", required=False) or file.suffix
+        fmt = format_name(fmt) or fmt
         if fmt not in FORMATS:
             raise ManifestError(
                 f"{path}: field 'format': format {_short(fmt)} is not one of {', '.join(FORMATS)}"
