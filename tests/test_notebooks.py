@@ -41,6 +41,68 @@ REGIONAL = {
 }
 
 
+#: Report notebooks that hold prose, calls and choices only: no loop, def, class, if,
+#: lambda or rename dict (issue 13, point 2). The others still hold logic cells; see
+#: ``bench/notebook_code.py`` for how many.
+PRESENTATION_ONLY = ["kommunen_welle.ipynb", "neubuerger_welle.ipynb"]
+
+
+def _logic(source: str) -> list[str]:
+    """The logic in a code cell: loops, def, class, if (statement or expression), lambda,
+    and dicts of strings passed to ``rename(...)``, as ``columns=`` or as a table's
+    ``labels=``."""
+    found = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.For | ast.AsyncFor | ast.While):
+            found.add(f"loop (line {node.lineno})")
+        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            found.add(f"def/class {node.name}")
+        elif isinstance(node, ast.If | ast.IfExp):
+            found.add(f"if (line {node.lineno})")
+        elif isinstance(node, ast.Lambda):
+            found.add(f"lambda (line {node.lineno})")
+        elif isinstance(node, ast.Call):
+            renaming = isinstance(node.func, ast.Attribute) and node.func.attr == "rename"
+            passed = [*node.args] if renaming else []
+            called = getattr(node.func, "id", None) or getattr(node.func, "attr", "")
+            shows = called in {"show_table", "table", "table_html"}
+            passed += [
+                k.value
+                for k in node.keywords
+                if renaming or k.arg == "columns" or (shows and k.arg == "labels")
+            ]
+            for value in passed:
+                if isinstance(value, ast.Dict) and any(
+                    isinstance(v, ast.Constant | ast.JoinedStr) for v in value.values
+                ):
+                    found.add(f"rename dict (line {value.lineno})")
+    return sorted(found)
+
+
+def test_logic_check_finds_each_kind_of_logic():
+    assert _logic("show_text('a')\nx = [i for i in y if i]") == []
+    assert _logic("for i in y:\n    pass") == ["loop (line 1)"]
+    assert _logic("def f():\n    pass") == ["def/class f"]
+    assert _logic("x = 1 if y else 2") == ["if (line 1)"]
+    assert _logic("t.rename(columns={'n': 'Anzahl'})") == ["rename dict (line 1)"]
+    assert _logic("show_table(t, labels={'n': 'Anzahl'})") == ["rename dict (line 1)"]
+    assert _logic("reliability_table(w, labels={'skala': 'Skala'})") == []
+    assert _logic("f = lambda v: v") == ["lambda (line 1)"]
+
+
+@pytest.mark.parametrize("name", PRESENTATION_ONLY)
+def test_report_notebook_holds_no_logic(name):
+    """A cell is a choice of what to show plus its German narration: loops, functions,
+    conditions and German renames belong in welcome_eval.present."""
+    notebook = nbformat.read(notebooks_dir() / name, as_version=4)
+    logic = {
+        number: _logic(cell.source)
+        for number, cell in enumerate(notebook.cells)
+        if cell.cell_type == "code" and _logic(cell.source)
+    }
+    assert not logic, logic
+
+
 def test_there_are_report_notebooks():
     names = [p.name for p in NOTEBOOKS]
     assert set(REGIONAL) <= set(names)
@@ -84,9 +146,11 @@ def test_no_cell_ends_in_a_bare_expression(name):
         if isinstance(last, ast.Expr):
             assert isinstance(last.value, ast.Call), cell.source[-200:]
             called = last.value.func
-            assert isinstance(called, ast.Name) and called.id.startswith("show_"), cell.source[
-                -200:
-            ]
+            # show_*(...), or the report's own display (bericht.table, report.data_basis, ...)
+            shows = isinstance(called, ast.Name) and called.id.startswith("show_")
+            reports = isinstance(called, ast.Attribute) and isinstance(called.value, ast.Name)
+            reports = reports and called.value.id in {"bericht", "report"}
+            assert shows or reports, cell.source[-200:]
 
 
 def _outputs(notebook) -> list:
