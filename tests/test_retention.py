@@ -441,7 +441,7 @@ def test_cox_concordance_does_not_depend_on_rounding(
 
 
 def test_identical_rows_give_bit_identical_linear_predictors() -> None:
-    from welcome_eval.survival.cox import _linear_predictor
+    from welcome_eval.survival._cox import _linear_predictor
 
     rng = np.random.default_rng(11)
     x = rng.normal(size=(1031, 5)) * [1.0, 30.0, 1e-3, 7.0, 1.0]
@@ -1081,7 +1081,7 @@ def test_retention_at_checks_and_groups_that_ended_early() -> None:
 # the modules by topic behind the front door
 
 
-TOPIC_MODULES = ("stays", "kaplan_meier", "logrank", "cox", "competing_risks")
+TOPIC_MODULES = ("stays", "_kaplan_meier", "_logrank", "_cox", "competing_risks")
 
 
 def test_front_door_re_exports_the_topic_modules_objects() -> None:

@@ -2,13 +2,10 @@
 
 ``retention``: the front door -- register stays, Kaplan–Meier, log-rank, Cox, competing
 risks (as R's survival package), re-exported from the modules by topic: ``stays``,
-``kaplan_meier``, ``logrank``, ``cox`` and ``competing_risks``; ``retention_duckdb``: the
-same stays computed in DuckDB for extracts larger than memory; ``programme_effect``:
-arrival cohorts and group-time effects.
-
-The functions ``cox``, ``kaplan_meier`` and ``logrank`` share their names with the modules
-that define them: here they are the functions. Import a module's other names from the
-module itself (``from welcome_eval.survival.cox import CoxResult``).
+``competing_risks`` and the private ``_kaplan_meier``, ``_logrank`` and ``_cox`` (private
+so that ``survival.cox`` is the function, not a module of the same name);
+``retention_duckdb``: the same stays computed in DuckDB for extracts larger than memory;
+``programme_effect``: arrival cohorts and group-time effects.
 """
 
 from __future__ import annotations
@@ -16,23 +13,20 @@ from __future__ import annotations
 import importlib
 from types import ModuleType
 
-from welcome_eval.survival.competing_risks import cumulative_incidence
-from welcome_eval.survival.cox import CoxResult, cox
-from welcome_eval.survival.kaplan_meier import (
+from welcome_eval.survival._cox import CoxResult, cox
+from welcome_eval.survival._kaplan_meier import (
     KaplanMeier,
     fit_kaplan_meier,
     kaplan_meier,
     median_stay,
     retention_at,
 )
-from welcome_eval.survival.logrank import LogRank, logrank
+from welcome_eval.survival._logrank import LogRank, logrank
+from welcome_eval.survival.competing_risks import cumulative_incidence
 from welcome_eval.survival.stays import register_stays
 
 _SUBMODULES = (
     "competing_risks",
-    "cox",
-    "kaplan_meier",
-    "logrank",
     "programme_effect",
     "retention",
     "retention_duckdb",

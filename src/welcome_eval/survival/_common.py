@@ -1,8 +1,8 @@
 """Input checks and small helpers shared by the survival modules.
 
 Private to :mod:`welcome_eval.survival`: the names are public so that the modules of the
-package (:mod:`~welcome_eval.survival.stays`, :mod:`~welcome_eval.survival.kaplan_meier`,
-:mod:`~welcome_eval.survival.logrank`, :mod:`~welcome_eval.survival.cox`,
+package (:mod:`~welcome_eval.survival.stays`, :mod:`~welcome_eval.survival._kaplan_meier`,
+:mod:`~welcome_eval.survival._logrank`, :mod:`~welcome_eval.survival._cox`,
 :mod:`~welcome_eval.survival.competing_risks`) can import them; users call those modules'
 functions, which check their input with these.
 """

@@ -77,7 +77,7 @@ from scipy import stats as _sps
 from welcome_eval._checks import check_columns
 from welcome_eval.present import german_format as de
 from welcome_eval.survival import retention_duckdb, stays
-from welcome_eval.survival.cox import CoxResult, cox
+from welcome_eval.survival._cox import CoxResult, cox
 
 __all__ = [
     "GroupTimeEffects",

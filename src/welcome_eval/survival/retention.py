@@ -34,10 +34,10 @@ sorted event times, O(n log n).
 This module is the front door: it re-exports the public names of the modules that
 implement them, by topic --
 :mod:`~welcome_eval.survival.stays` (:func:`register_stays`, the register's codes),
-:mod:`~welcome_eval.survival.kaplan_meier` (:func:`kaplan_meier`,
+:mod:`~welcome_eval.survival._kaplan_meier` (:func:`kaplan_meier`,
 :func:`fit_kaplan_meier`, :func:`median_stay`, :func:`retention_at`),
-:mod:`~welcome_eval.survival.logrank` (:func:`logrank`),
-:mod:`~welcome_eval.survival.cox` (:func:`cox`) and
+:mod:`~welcome_eval.survival._logrank` (:func:`logrank`),
+:mod:`~welcome_eval.survival._cox` (:func:`cox`) and
 :mod:`~welcome_eval.survival.competing_risks` (:func:`cumulative_incidence`).
 
 References
@@ -53,9 +53,8 @@ life-tables. *JRSS B* 34, 187–220. — Therneau, T. M. & Grambsch, P. M. (2000
 from __future__ import annotations
 
 from welcome_eval.survival._common import ALL, Data
-from welcome_eval.survival.competing_risks import cumulative_incidence
-from welcome_eval.survival.cox import MAX_ITERATIONS, TIES, ZPH_TRANSFORMS, CoxResult, cox
-from welcome_eval.survival.kaplan_meier import (
+from welcome_eval.survival._cox import MAX_ITERATIONS, TIES, ZPH_TRANSFORMS, CoxResult, cox
+from welcome_eval.survival._kaplan_meier import (
     QUANTILE_TOLERANCE,
     KaplanMeier,
     fit_kaplan_meier,
@@ -63,7 +62,8 @@ from welcome_eval.survival.kaplan_meier import (
     median_stay,
     retention_at,
 )
-from welcome_eval.survival.logrank import LogRank, logrank
+from welcome_eval.survival._logrank import LogRank, logrank
+from welcome_eval.survival.competing_risks import cumulative_incidence
 from welcome_eval.survival.stays import (
     DAYS_PER_YEAR,
     DEATH,
