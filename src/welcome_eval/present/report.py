@@ -122,21 +122,23 @@ class Report:
         headers: Mapping[str, str] | None = None,
         formats: Mapping[str, vocabulary.Format] | None = None,
         numeric: Sequence[str] = (),
+        columns: Sequence[str] | None = None,
         **header_overrides: str,
     ) -> None:
         """Show a gated table with the next table number, German headers and formats.
 
         ``headers`` (a named set of the vocabulary) and keyword overrides
         (``label="Funktion"``) change headers for this table only; ``formats`` the
-        number formats.
+        number formats; ``columns`` picks and orders the columns shown.
         """
-        columns = list(data.table.columns)
+        shown = list(data.table.columns if columns is None else columns)
         show_table(
             data,
             caption=self.captions.table(caption),
-            labels=vocabulary.headers(columns, self.headers, headers, header_overrides),
-            formats=vocabulary.formats(columns, formats),
+            labels=vocabulary.headers(shown, self.headers, headers, header_overrides),
+            formats=vocabulary.formats(shown, formats),
             numeric=tuple(numeric),
+            columns=None if columns is None else list(columns),
         )
 
     def figure(
