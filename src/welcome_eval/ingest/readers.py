@@ -10,7 +10,9 @@ and validation happen later, in :mod:`welcome_eval.ingest.validation`.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
+import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +20,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from pandas.api.types import is_numeric_dtype
 
 from welcome_eval.errors import WelcomeEvalError
 from welcome_eval.ingest.limits import (
@@ -94,6 +97,9 @@ class RawTable:
     #: User-missing values the file declares (SPSS), per column, as closed ranges
     #: ``(low, high)``; a discrete missing value v is ``(v, v)``.
     missing_ranges: dict[str, list[tuple[float, float]]] = field(default_factory=dict)
+    #: User-missing values of string variables (SPSS), per column. Their cells are read
+    #: as missing already (a text cannot be kept as a numeric missing code).
+    missing_texts: dict[str, list[str]] = field(default_factory=dict)
 
 
 def format_name(name: str) -> str | None:
@@ -138,7 +144,7 @@ def read_raw(path: str | Path, format: str | None = None, **options: Any) -> Raw
     if format == "xlsx":
         return read_xlsx(path, sheet=options.get("sheet"), header_row=options.get("header_row"))
     if format == "sav":
-        return read_sav(path)
+        return read_sav(path, encoding=options.get("encoding"))
     if format == "por":
         return read_sav(path, portable=True)
     if format == "parquet":
@@ -667,18 +673,34 @@ def read_parquet(path: str | Path) -> RawTable:
     return RawTable(frame=frame, source_rows=rows, path=path, format="parquet", notes=notes)
 
 
-def read_sav(path: str | Path, *, portable: bool = False) -> RawTable:
+def read_sav(path: str | Path, *, portable: bool = False, encoding: str | None = None) -> RawTable:
     """Read an SPSS file (``.sav``, ``.zsav``, or ``.por`` with ``portable=True``) keeping
-    value labels and the user-missing values and ranges it declares."""
+    value labels and the user-missing values and ranges it declares.
+
+    Cells come as pyreadstat gives them (dates as ``datetime.date``, datetimes as
+    ``datetime64``, times as ``datetime.time``), with two exceptions that would
+    otherwise lose or fail the whole file:
+
+    * a date or datetime beyond what Python holds (after the year 9999, as a typo
+      or a damaged cell gives) makes pyreadstat refuse the file; such a cell is read
+      as a text saying so, which fails its own row only (:func:`spss_dates`);
+    * a user-missing value of a string variable cannot be kept as a missing code,
+      so the cell is read as missing (as pyreadstat does without ``user_missing``)
+      and the value goes to :attr:`RawTable.missing_texts`, with a note.
+
+    ``encoding`` overrides the one the file declares (old SPSS files declare none).
+    """
     import pyreadstat
 
     path = Path(path)
     limit = limits()
     read = pyreadstat.read_por if portable else pyreadstat.read_sav
-    options = {} if portable else {"user_missing": True}
+    options: dict[str, Any] = {} if portable else {"user_missing": True}
+    if encoding and not portable:
+        options["encoding"] = encoding
     try:
         check_file_size(path, "sav", limit)
-        _, head = read(str(path), metadataonly=True)
+        _, head = read(str(path), metadataonly=True, **options)
         check_columns(path.name, head.number_columns or 0, limit)
         check_rows(path.name, head.number_rows or 0, limit)
     except LimitError as exc:
@@ -687,26 +709,135 @@ def read_sav(path: str | Path, *, portable: bool = False) -> RawTable:
         raise ReadError(
             f"{path.name}: not a readable SPSS file ({type(exc).__name__}: {_reason(exc)})"
         ) from None
+    notes: list[tuple[str, str]] = []
     try:
-        frame, meta = read(str(path), **options)
+        try:
+            frame, meta = read(str(path), **options)
+        except OverflowError:
+            # A date beyond datetime.max (or before datetime.min): pyreadstat gives up
+            # on the whole file. Read the numbers and convert them cell by cell.
+            frame, meta = read(str(path), disable_datetime_conversion=True, **options)
+            frame, notes = spss_dates(frame, meta.original_variable_types)
     except Exception as exc:  # pyreadstat raises its own ReadstatError and others
         raise ReadError(
             f"{path.name}: not a readable SPSS file ({type(exc).__name__}: {_reason(exc)})"
         ) from None
     _check_cells(path, frame, limit, header_rows=0)
-    frame, notes = _strip_nul_cells(frame)
+    frame, nul_notes = _strip_nul_cells(frame)
+    missing_ranges: dict[str, list[tuple[float, float]]] = {}
+    missing_texts: dict[str, list[str]] = {}
+    for column, ranges in (meta.missing_ranges or {}).items():
+        if all(isinstance(r.get("lo"), int | float) for r in ranges):
+            missing_ranges[column] = [(float(r["lo"]), float(r["hi"])) for r in ranges]
+        elif column in frame.columns:
+            texts = [str(r["lo"]) for r in ranges if r.get("lo") is not None]
+            missing_texts[column] = texts
+            notes += _blank_missing_texts(frame, column, texts)
     rows = pd.Series(range(1, len(frame) + 1), index=frame.index, name="row")
     return RawTable(
         frame=frame,
         source_rows=rows,
         path=path,
         format="por" if portable else "sav",
-        notes=notes,
+        notes=[*nul_notes, *notes],
         detected={"encoding": meta.file_encoding, "file_label": meta.file_label},
         value_labels={k: dict(v) for k, v in meta.variable_value_labels.items()},
-        missing_ranges={
-            column: [(float(r["lo"]), float(r["hi"])) for r in ranges]
-            for column, ranges in (meta.missing_ranges or {}).items()
-            if all(isinstance(r.get("lo"), int | float) for r in ranges)
-        },
+        missing_ranges=missing_ranges,
+        missing_texts=missing_texts,
     )
+
+
+def _blank_missing_texts(
+    frame: pd.DataFrame, column: str, texts: list[str]
+) -> list[tuple[str, str]]:
+    """Cells of a string variable holding one of its user-missing values become missing."""
+    cells = frame[column]
+    # SPSS pads strings with blanks; pyreadstat strips them, but be safe.
+    hit = cells.astype("string").str.rstrip().isin([t.rstrip() for t in texts]).fillna(False)
+    hit = hit.astype(bool)
+    if not hit.any():
+        return []
+    frame[column] = cells.mask(hit)
+    listed = ", ".join(repr(t) for t in texts)
+    return [
+        (
+            "user_missing",
+            f"column {_column_name(column)}: {int(hit.sum())} cell(s) hold a value the file "
+            f"declares as missing ({listed}); they are read as missing",
+        )
+    ]
+
+
+#: SPSS's date, datetime and time formats, as pyreadstat converts them.
+SPSS_DATE_FORMATS = ("DATE", "ADATE", "EDATE", "JDATE", "SDATE")
+SPSS_DATETIME_FORMATS = ("DATETIME", "YMDHMS")
+SPSS_TIME_FORMATS = ("TIME", "DTIME")
+#: Day 0 of SPSS's calendar: dates and times are seconds since then.
+SPSS_ORIGIN = dt.datetime(1582, 10, 14)
+_SPSS_FORMAT = re.compile(r"^([A-Z][A-Z0-9]+[A-Z])(\d+)?(?(2)(?:\.\d+)?$|$)")
+
+
+def _spss_kind(spss_format: str | None) -> str | None:
+    match = _SPSS_FORMAT.match(spss_format or "")
+    name = match.group(1) if match else None
+    if name in SPSS_DATE_FORMATS:
+        return "date"
+    if name in SPSS_DATETIME_FORMATS:
+        return "datetime"
+    if name in SPSS_TIME_FORMATS:
+        return "time"
+    return None
+
+
+def _spss_value(kind: str, seconds: float) -> dt.date | dt.datetime | dt.time:
+    """One SPSS date/datetime/time value as pyreadstat converts it (OverflowError if
+    Python cannot hold it)."""
+    days = math.floor(seconds / 86400)
+    if kind == "date":
+        return (SPSS_ORIGIN + dt.timedelta(days, int(seconds % 86400))).date()
+    moment = SPSS_ORIGIN + dt.timedelta(days, int(seconds % 86400), round(seconds % 1 * 1e6))
+    return moment.time() if kind == "time" else moment
+
+
+def spss_dates(
+    frame: pd.DataFrame, formats: dict[str, str]
+) -> tuple[pd.DataFrame, list[tuple[str, str]]]:
+    """Convert SPSS date, datetime and time columns (seconds since 14.10.1582) as pyreadstat
+    does, but cell by cell: a value Python cannot hold (beyond the year 9999) becomes a text
+    saying so, which no date parser reads, so validation quarantines that row only.
+
+    ``formats`` are the SPSS formats per column (``meta.original_variable_types``).
+    Returns the frame and notes naming the columns and rows of such values.
+    """
+    notes: list[tuple[str, str]] = []
+    frame = frame.copy()
+    for column in frame.columns:
+        kind = _spss_kind(formats.get(column))
+        if kind is None or not is_numeric_dtype(frame[column]):
+            continue
+        values: list[Any] = []
+        bad: list[int] = []
+        for position, seconds in enumerate(frame[column].to_numpy(dtype="float64")):
+            if np.isnan(seconds):
+                values.append(np.nan)
+                continue
+            try:
+                values.append(_spss_value(kind, float(seconds)))
+            except (OverflowError, ValueError):
+                bad.append(position + 1)
+                values.append(
+                    f"{kind} out of range ({seconds:.0f} seconds after 14.10.1582, "
+                    "beyond the year 9999)"
+                )
+        frame[column] = pd.Series(values, index=frame.index, dtype=None if not bad else object)
+        if bad:
+            listed = ", ".join(map(str, bad[:10])) + (", ..." if len(bad) > 10 else "")
+            notes.append(
+                (
+                    "date_range",
+                    f"column {_column_name(column)}: {len(bad)} value(s) lie beyond the "
+                    f"dates Python can hold (year 9999), in row(s) {listed}; they are not "
+                    "read as dates",
+                )
+            )
+    return frame, notes
