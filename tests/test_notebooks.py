@@ -44,7 +44,12 @@ REGIONAL = {
 #: Report notebooks that hold prose, calls and choices only: no loop, def, class, if,
 #: lambda or rename dict (issue 13, point 2). The others still hold logic cells; see
 #: ``bench/notebook_code.py`` for how many.
-PRESENTATION_ONLY = ["gemeinde.ipynb", "kommunen_welle.ipynb", "neubuerger_welle.ipynb"]
+PRESENTATION_ONLY = [
+    "checkliste_welle.ipynb",
+    "gemeinde.ipynb",
+    "kommunen_welle.ipynb",
+    "neubuerger_welle.ipynb",
+]
 
 
 def _logic(source: str) -> list[str]:

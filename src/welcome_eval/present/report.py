@@ -35,6 +35,7 @@ __all__ = [
     "Report",
     "bold_list",
     "data_basis",
+    "demo_note",
     "locate_manifests",
     "mean_change",
     "mean_trend",
@@ -584,3 +585,9 @@ def share_trend(
             if c != "item_label"
         },
     )
+
+
+def demo_note(manifest: object) -> str:
+    """``" *Demodaten: synthetisch erzeugt.*"`` for a demo wave, else nothing (to append
+    to a report's introduction)."""
+    return " *Demodaten: synthetisch erzeugt.*" if getattr(manifest, "demo", False) else ""
