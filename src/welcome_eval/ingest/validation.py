@@ -660,6 +660,10 @@ def validate(
         parsed_values[item.id] = parsed
         if item.is_coded:
             parsed_codes[item.id] = codes
+        elif item.type == "number" and item.missing_codes:
+            # A number's missing codes (-9 = keine Angabe) are kept as a coded item's are;
+            # values only the file declares missing (2000 to 3000) are no codes to label.
+            parsed_codes[item.id] = codes.where(codes.isin(list(item.missing_codes)))
         if column is not None:
             issues.add_rows(failed, column, "type", f"expected {_EXPECTED[item.type]}")
             type_failed[item.id] = failed

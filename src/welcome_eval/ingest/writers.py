@@ -208,6 +208,11 @@ def sav_bytes(frame: pd.DataFrame, codebook: Codebook, *, title: str, timestamp:
                 ["" if _is_missing(v) else str(v) for v in column], dtype=object
             )
             measure[item.id] = "nominal"
+        elif item.type == "date" and column.map(_is_missing).all():
+            # No date at all: pyreadstat would write an empty object column as a string.
+            data[item.id] = pd.Series(float("nan"), index=range(len(column)), dtype="float64")
+            formats[item.id] = "EDATE10"
+            measure[item.id] = "scale"
         elif item.type == "date":
             data[item.id] = pd.Series(
                 [None if _is_missing(v) else pd.Timestamp(v).date() for v in column], dtype=object
@@ -217,12 +222,22 @@ def sav_bytes(frame: pd.DataFrame, codebook: Codebook, *, title: str, timestamp:
         elif item.type == "number":
             data[item.id] = pd.to_numeric(column).astype("float64")
             measure[item.id] = "scale"
+            if item.missing_codes:
+                codes = item.missing_codes
+                value_labels[item.id] = {float(code): codes[code] for code in sorted(codes)}
+                answers = set(data[item.id].dropna()) - {float(c) for c in codes}
+                missing[item.id] = _missing_spec(sorted(codes), sorted(answers))
         else:
             data[item.id] = pd.to_numeric(column).astype("float64")
             codes = {**item.values, **item.missing_codes}
             value_labels[item.id] = {float(code): codes[code] for code in sorted(codes)}
-            if item.missing_codes:
-                missing[item.id] = [float(code) for code in sorted(item.missing_codes)]
+            # Codes that are no answer of the item are missing codes: the codebook's and
+            # those the raw file declared (SPSS user-missing values the codebook lacks).
+            valid = set(item.valid_codes)
+            present = {float(v) for v in data[item.id].dropna() if float(v) not in valid}
+            codes_missing = sorted({float(c) for c in item.missing_codes} | present)
+            if codes_missing:
+                missing[item.id] = _missing_spec(codes_missing, sorted(valid))
             formats[item.id] = "F3.0"
             measure[item.id] = {"categorical": "nominal", "likert": "ordinal"}.get(
                 item.type, "scale"
@@ -247,6 +262,21 @@ def sav_bytes(frame: pd.DataFrame, codebook: Codebook, *, title: str, timestamp:
     date = f"{timestamp.day:02d} {_MONTHS[timestamp.month - 1]} {timestamp:%y}"
     raw[92:109] = (date + "00:00:00").encode("ascii")
     return bytes(raw)
+
+
+def _missing_spec(codes: list[float], valid: list[int]) -> list[float | dict[str, float]]:
+    """User-missing values as SPSS holds them: up to three discrete values, or one range
+    and one discrete value (the range must not cover a valid code)."""
+    codes = [float(c) for c in codes]
+    if len(codes) <= 3:
+        return codes
+    for span, single in ((codes[:-1], [codes[-1]]), (codes[1:], [codes[0]]), (codes, [])):
+        if not any(span[0] <= v <= span[-1] for v in valid):
+            return [{"lo": span[0], "hi": span[-1]}, *single]
+    raise ValueError(
+        f"missing codes {codes} cannot be declared in an SPSS file (at most three values, "
+        "or one range without valid codes and one value)"
+    )
 
 
 def write_export(
