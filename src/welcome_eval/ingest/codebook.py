@@ -68,6 +68,9 @@ class Item:
     #: For identifiers: a regular expression every id must match in full (e.g. ``\d{5}``);
     #: a file whose ids mostly do not is taken for another survey's file.
     pattern: str | None = None
+    #: Answer codes as the file writes them (text such as LimeSurvey's ``A1`` or
+    #: ``-oth-``) -> the numeric code of :attr:`values` or :attr:`missing_codes`.
+    codes: dict[str, int] = field(default_factory=dict)
 
     @property
     def columns(self) -> list[str]:
@@ -411,7 +414,9 @@ def _parse_item(
             re.compile(pattern)
         except re.error as exc:
             raise CodebookError(f"{where}: pattern is not a regular expression ({exc})") from None
+    codes = _file_codes(merged.get("codes"), item_type, values, missing, where)
     return Item(
+        codes=codes,
         id=str(spec["id"]),
         type=item_type,
         label=label,
@@ -429,3 +434,41 @@ def _parse_item(
         separator=str(merged.get("separator", ";")),
         pattern=pattern,
     )
+
+
+def _file_codes(
+    raw: Any, item_type: str, values: dict[int, str], missing: dict[int, str], where: str
+) -> dict[str, int]:
+    """``codes:``: the file's own answer codes (text) -> numeric codes of the item."""
+    if raw is None:
+        return {}
+    if not isinstance(raw, Mapping) or not raw:
+        raise CodebookError(
+            f"{where}: codes must map the file's answer codes to numeric codes, "
+            "e.g. codes: {{A1: 1, A2: 2, -oth-: 7}}"
+        )
+    if item_type not in CODED_TYPES:
+        raise CodebookError(
+            f"{where}: codes are for coded items ({', '.join(CODED_TYPES)}), not {item_type}"
+        )
+    # A rating's answers are its numbers (checked against min and max later).
+    known = {*values, *missing}
+    result: dict[str, int] = {}
+    for key, code in raw.items():
+        text = str(key).strip() if isinstance(key, str | int) and not isinstance(key, bool) else ""
+        if not text or len(text) > 50 or not text.isprintable():
+            raise CodebookError(
+                f"{where}: codes: {str(key)[:60]!r} is not an answer code (one line of text, "
+                "at most 50 characters)"
+            )
+        if isinstance(code, bool) or not isinstance(code, int):
+            raise CodebookError(f"{where}: codes: {text!r} must map to a whole number")
+        if item_type != "rating" and code not in known:
+            raise CodebookError(
+                f"{where}: codes: {text!r} -> {code}, but {code} is neither a value nor a "
+                f"missing code of the item (values {sorted(values)}, missing {sorted(missing)})"
+            )
+        if text in result:
+            raise CodebookError(f"{where}: codes: {text!r} appears twice")
+        result[text] = code
+    return result

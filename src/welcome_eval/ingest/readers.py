@@ -49,7 +49,7 @@ TOOL_PRESETS: dict[str, dict[str, Any]] = {
         "ignore": [
             "SERIAL", "REF", "QUESTNNR", "MODE", "STARTED", "LASTDATA", "FINISHED",
             "Q_VIEWER", "LASTPAGE", "MAXPAGE", "MISSING", "MISSREL", "TIME_RSI",
-            "DEG_TIME", "TIME[0-9][0-9][0-9]", "MAILSENT",
+            "DEG_TIME", "TIME[0-9][0-9][0-9]", "MAILSENT", "STATUS",
         ],
         "respondent_id": "CASE",
         "duration": "TIME_SUM",
@@ -59,7 +59,7 @@ TOOL_PRESETS: dict[str, dict[str, Any]] = {
     "limesurvey": {
         "ignore": [
             "submitdate", "lastpage", "startlanguage", "seed", "startdate", "datestamp",
-            "refurl", "ipaddr", "*Time", "groupTime*",
+            "refurl", "ipaddr", "*Time", "groupTime*", "token", "quota_exit",
         ],
         "respondent_id": "id",
         "duration": "interviewtime",

@@ -104,12 +104,19 @@ def _normalise_name(name: str) -> str:
 
 
 def map_columns(
-    columns: list[str], codebook: Codebook, extra: Mapping[str, str] | None = None
+    columns: list[str],
+    codebook: Codebook,
+    extra: Mapping[str, str] | None = None,
+    *,
+    tool: str | None = None,
 ) -> tuple[dict[str, str], list[str]]:
     """Match file columns to codebook items by id or alias (case and spacing ignored).
 
     ``extra`` maps further file column names (a survey tool's variable names,
-    from the manifest) to item ids and takes precedence. Returns
+    from the manifest) to item ids and takes precedence. With ``tool="limesurvey"``
+    LimeSurvey's heading styles are recognised too (``G01Q05[SQ001]`` or
+    ``G01Q05_SQ001``, "code. text", full and abbreviated question text; see
+    :class:`welcome_eval.ingest.tools.HeadingMatcher`). Returns
     ``{item_id: file_column}`` and the file columns that matched nothing.
     """
     lookup: dict[str, str] = {}
@@ -124,15 +131,38 @@ def map_columns(
             for code in item.values:
                 for name in (f"{item.id}_{code}", f"{item.id}[{code}]"):
                     lookup.setdefault(_normalise_name(name), f"{item.id}_{code}")
+    matcher = _heading_matcher(codebook, extra or {}) if tool == "limesurvey" else None
     mapping: dict[str, str] = {}
     unknown: list[str] = []
     for column in columns:
         item_id = lookup.get(_normalise_name(column))
+        if item_id is None and matcher is not None:
+            item_id = matcher.match(column)
         if item_id is None or item_id in mapping:
             unknown.append(column)
         else:
             mapping[item_id] = column
     return mapping, unknown
+
+
+def _heading_matcher(codebook: Codebook, extra: Mapping[str, str]):
+    """LimeSurvey headings: codes in bracket or underscore form, labels as full text."""
+    from welcome_eval.ingest.tools import HeadingMatcher, _fold, bracket_key
+
+    names: dict[str, str] = {}
+    texts: dict[str, str] = {}
+    for name, item_id in extra.items():
+        names[bracket_key(name)] = item_id
+    for item in codebook:
+        for name in (item.id, *item.aliases):
+            names.setdefault(bracket_key(name), item.id)
+        if item.type == "multiple":
+            for code, label in item.values.items():
+                names.setdefault(bracket_key(f"{item.id}_{code}"), f"{item.id}_{code}")
+                texts.setdefault(_fold(f"{item.label} [{label}]"), f"{item.id}_{code}")
+        else:
+            texts.setdefault(_fold(item.label), item.id)
+    return HeadingMatcher(names, texts)
 
 
 class _Issues:
@@ -366,6 +396,17 @@ def _parse_item(
     text = _as_text(cells)
     blank = _blank(text, missing_values)
     text = text.mask(blank)
+    if item.codes:
+        # The file's own answer codes (LimeSurvey's A1, -oth-, ...) -> numeric codes.
+        codes = {key: str(code) for key, code in item.codes.items()}
+        mapped = [codes.get(v) if isinstance(v, str) else None for v in text.tolist()]
+        if any(m is not None for m in mapped):
+            text = pd.Series(
+                [m if m is not None else v for m, v in zip(mapped, text.tolist(), strict=True)],
+                index=text.index,
+                dtype=TEXT,
+            )
+            cells = text
     no_codes = pd.Series(np.nan, index=cells.index, dtype="float64")
     if item.is_coded or item.type == "number":
         numbers = _to_number(cells, text, decimal)
@@ -556,6 +597,7 @@ def validate(
     choices: tuple[Sequence[str], Sequence[str]] | None = None,
     today: dt.date | None = None,
     missing_values: Sequence[str] = MISSING_VALUES,
+    tool: str | None = None,
 ) -> ValidationResult:
     """Map, parse and check a raw export against its codebook.
 
@@ -583,6 +625,9 @@ def validate(
     missing_values
         Cell texts that mean "no answer" besides an empty cell (default
         :data:`MISSING_VALUES`: ``NA`` as R writes it, ``N/A`` as LimeSurvey does).
+    tool
+        The survey tool that wrote the file; ``limesurvey`` recognises its heading
+        styles (see :func:`map_columns`).
 
     Raises
     ------
@@ -593,10 +638,8 @@ def validate(
     frame = raw.frame
     if frame.empty:
         raise FileValidationError(f"{file}: the file has a header but no data rows")
-    mapping, unknown = map_columns(list(frame.columns), codebook, columns)
-    unknown = [
-        c for c in unknown if not any(fnmatch.fnmatchcase(str(c), p) for p in ignore_columns)
-    ]
+    mapping, unknown = map_columns(list(frame.columns), codebook, columns, tool=tool)
+    unknown = [c for c in unknown if not _ignored(c, ignore_columns, tool)]
     # Many real exports carry no respondent id; the line in the file stands in for it.
     numbered_rows = codebook.respondent_id not in mapping
     missing_required = [
@@ -609,7 +652,7 @@ def validate(
     present = set(mapping) | {
         item.id for name, (item, _) in codebook.column_items().items() if name in mapping
     }
-    _check_survey(file, codebook, mapping, unknown, missing_required)
+    _check_survey(file, codebook, mapping, unknown, missing_required, tool=tool)
     issues = _Issues(file, frame, raw.source_rows)
     for rule, message in raw.notes:
         issues.add_file(None, None, rule, message)
@@ -701,12 +744,46 @@ def validate(
     )
 
 
+def _ignored(column: str, patterns: Sequence[str], tool: str | None) -> bool:
+    """A technical column to read past; LimeSurvey's are also known by their code part
+    ("submitdate. Date submitted") or their English full text ("Date submitted")."""
+    names = [str(column)]
+    if tool == "limesurvey":
+        from welcome_eval.ingest.tools import LIMESURVEY_FIELD_TEXTS, _fold, heading_code
+
+        code = heading_code(column)
+        if code:
+            names.append(code)
+        folded = _fold(column)
+        if folded in LIMESURVEY_FIELD_TEXTS:
+            names.append(LIMESURVEY_FIELD_TEXTS[folded])
+        if folded.startswith(("group time:", "question time:")):
+            return True
+    return any(fnmatch.fnmatchcase(name, p) for name in names for p in patterns)
+
+
+def _unmatched_hint(unknown: list[str], tool: str | None) -> str:
+    """The first few unmatched headings, shortened, and how many more (survey tools only)."""
+    if tool is None or not unknown:
+        return ""
+    from welcome_eval.ingest.tools import shorten
+
+    shown = ", ".join(repr(shorten(c, 30)) for c in unknown[:3])
+    more = f" and {len(unknown) - 3} more" if len(unknown) > 3 else ""
+    return (
+        f"; unmatched headings: {shown}{more}. Map them under 'columns:' in the manifest "
+        "(or give the items these labels in the codebook)"
+    )
+
+
 def _check_survey(
     file: str,
     codebook: Codebook,
     mapping: dict[str, str],
     unknown: list[str],
     missing_required: list[str],
+    *,
+    tool: str | None = None,
 ) -> None:
     """The file must be an export of the codebook's survey, not of another one.
 
@@ -729,7 +806,7 @@ def _check_survey(
         raise FileValidationError(
             f"{file}: required column(s) {', '.join(missing_required)} not found; "
             f"{len(mapping)} of the file's {total} columns are items of the codebook of "
-            f"survey {codebook.survey!r}{hint}"
+            f"survey {codebook.survey!r}{hint}{_unmatched_hint(unknown, tool)}"
         )
     raise FileValidationError(
         f"{file}: looks like another survey's file: {len(unknown)} of its {total} columns "
@@ -737,6 +814,7 @@ def _check_survey(
         f"{MAX_UNKNOWN_COLUMN_SHARE:.0%} may be)"
         + (
             hint
+            or _unmatched_hint(unknown, tool)
             or "; if the extra columns belong to the export, list them under "
             "'ignore_columns' in the manifest"
         )

@@ -83,6 +83,9 @@ class Manifest:
     #: Cell texts meaning "no answer" besides an empty cell (``None``: the default
     #: :data:`welcome_eval.ingest.validation.MISSING_VALUES`).
     missing_values: tuple[str, ...] | None = None
+    #: A syntax file naming the data file's variables (LimeSurvey's SPSS ``.sps`` or
+    #: R ``.R`` export, SoSci's R import script); it lies in the wave folder too.
+    syntax: Path | None = None
 
     @property
     def data_dir(self) -> Path | None:
@@ -113,7 +116,11 @@ class Manifest:
         survey = field_of.text("survey", pattern=r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
         wave = field_of.text("wave", numbers=True, pattern=r"\w[\w .-]{0,63}")
         file = _wave_file(path, field_of.text("file"))
+        syntax_name = field_of.text("syntax", required=False)
+        syntax = _wave_file(path, syntax_name, "syntax") if syntax_name is not None else None
         fmt = field_of.text("format", required=False) or file.suffix
+        if syntax is not None and format_name(fmt) is None:
+            fmt = "csv"  # LimeSurvey's SPSS data file (.dat) is delimited text
         fmt = format_name(fmt) or fmt
         if fmt not in FORMATS:
             raise ManifestError(
@@ -206,6 +213,7 @@ class Manifest:
             tool=tool,
             ignore_columns=tuple(ignore),
             missing_values=missing_values,
+            syntax=syntax,
         )
 
 
@@ -226,6 +234,7 @@ MANIFEST_FIELDS = (
     "tool",
     "ignore_columns",
     "missing_values",
+    "syntax",
     "sha256",
     "demo",
     "codebook_version",
@@ -331,26 +340,26 @@ class _Fields:
         return value
 
 
-def _wave_file(manifest: Path, name: str) -> Path:
+def _wave_file(manifest: Path, name: str, key: str = "file") -> Path:
     """The raw file a manifest names; it must lie inside the manifest's folder."""
     folder = manifest.parent.resolve()
     if "\x00" in name or not name.strip():
-        raise ManifestError(f"{manifest}: field 'file' must name a file in the wave folder")
+        raise ManifestError(f"{manifest}: field {key!r} must name a file in the wave folder")
     given = Path(name)
     if given.is_absolute() or name.startswith(("/", "\\")) or re.match(r"[A-Za-z]:", name):
         raise ManifestError(
-            f"{manifest}: field 'file' must be a file name inside the wave folder "
+            f"{manifest}: field {key!r} must be a file name inside the wave folder "
             f"{folder.name}/, not an absolute path"
         )
     if ".." in re.split(r"[/\\]", name):
         raise ManifestError(
-            f"{manifest}: field 'file' must be a file inside the wave folder {folder.name}/; "
+            f"{manifest}: field {key!r} must be a file inside the wave folder {folder.name}/; "
             "'..' is not allowed"
         )
     resolved = (folder / given).resolve()
     if not resolved.is_relative_to(folder):
         raise ManifestError(
-            f"{manifest}: field 'file' ({_short(name)}) leads outside the wave folder "
+            f"{manifest}: field {key!r} ({_short(name)}) leads outside the wave folder "
             f"{folder.name}/ (a symbolic link?); copy the file into the folder"
         )
     return resolved
@@ -585,7 +594,12 @@ def read_wave(manifest_or_path: str | Path | Manifest) -> Wave:
                 f"{manifest.path}: field 'columns': {_short(name)} -> {_short(item_id)}: "
                 f"{_short(item_id)} is not an item of the codebook of survey {manifest.survey!r}"
             )
-    raw = read_raw(manifest.file, manifest.format, **manifest.reader_options)
+    if manifest.syntax is not None:
+        from welcome_eval.ingest.tools import read_with_syntax
+
+        raw = read_with_syntax(manifest.file, manifest.syntax, **manifest.reader_options)
+    else:
+        raw = read_raw(manifest.file, manifest.format, **manifest.reader_options)
     fieldwork = (
         (manifest.fieldwork_start, manifest.fieldwork_end)
         if manifest.fieldwork_start and manifest.fieldwork_end
@@ -608,6 +622,7 @@ def read_wave(manifest_or_path: str | Path | Manifest) -> Wave:
         columns=columns,
         ignore_columns=ignore,
         choices=choices,
+        tool=manifest.tool,
         **(
             {"missing_values": manifest.missing_values}
             if manifest.missing_values is not None

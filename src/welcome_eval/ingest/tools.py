@@ -1,0 +1,354 @@
+"""Survey tools' own export formats: LimeSurvey's headings and syntax exports, SoSci's R export.
+
+LimeSurvey writes its CSV and Excel exports with one of four heading styles
+(``application/helpers/admin/export/Writer.php``): the question code
+(``G01Q05[SQ001]``), the full question text (``Wie zufrieden ... [Beratung]``),
+the abbreviated text (cut after 15 characters with ``.. ``) or code and text
+joined by a separator (default ``". "``: ``G01Q05[SQ001]. Wie zufrieden ...``).
+:func:`heading_code` and :class:`HeadingMatcher` map such headings to codebook
+columns.
+
+LimeSurvey's SPSS export is a syntax file (``.sps``) and a data file without
+a header (``.dat``: comma-separated, text quoted with ``'``); its R export a
+syntax file (``.R``) and a CSV data file. SoSci Survey's R export is an import
+script (``.r``) and a tab-separated data file. :func:`read_with_syntax` takes
+the variable names and value labels from the syntax file with tight regular
+expressions (the syntax is never run) and reads the data with them.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from pathlib import Path
+
+import pandas as pd
+
+from welcome_eval.ingest.limits import (
+    LimitError,
+    check_columns,
+    check_file_size,
+    check_rows,
+    limits,
+)
+from welcome_eval.ingest.readers import (
+    FileLimitError,
+    RawTable,
+    ReadError,
+    read_csv,
+)
+
+#: Syntax files are small; anything larger is not a syntax file.
+MAX_SYNTAX_BYTES = 4 << 20
+
+#: A LimeSurvey field code at the start of a heading: ``G01Q05``, ``G01Q05[SQ001]``,
+#: ``G01Q05_SQ001`` (ExpressionScript style), ``id``, ``submitdate``.
+_CODE = re.compile(r"([A-Za-z_][A-Za-z0-9_#]*(?:\[[^\]\s]{1,40}\])*)(?=$|[^A-Za-z0-9_#\[])")
+
+#: Full-text headings of LimeSurvey's own fields (``createFieldMap``, English) -> field name.
+LIMESURVEY_FIELD_TEXTS = {
+    "response id": "id",
+    "date submitted": "submitdate",
+    "last page": "lastpage",
+    "start language": "startlanguage",
+    "seed": "seed",
+    "date started": "startdate",
+    "date last action": "datestamp",
+    "ip address": "ipaddr",
+    "referrer url": "refurl",
+    "total time": "interviewtime",
+    "access code": "token",
+    "token": "token",
+}
+
+
+def _fold(text: str) -> str:
+    """Text for comparing headings: spaces and underscores collapsed, case folded."""
+    return re.sub(r"[\s_]+", " ", str(text)).strip().casefold()
+
+
+def bracket_key(name: str) -> str:
+    """``G01Q05[SQ001]`` and ``G01Q05_SQ001`` (and spacing, case) compare equal."""
+    name = re.sub(r"\[([^\]]*)\]", r"_\1", str(name))
+    return re.sub(r"[\s_\-]+", "_", name.strip().lower())
+
+
+def heading_code(heading: str) -> str | None:
+    """The code part of a LimeSurvey heading (``"G01Q05[SQ001]. Wie ..."`` -> ``G01Q05[SQ001]``)."""
+    match = _CODE.match(str(heading).strip())
+    return match.group(1) if match else None
+
+
+def shorten(text: str, limit: int = 40) -> str:
+    """A heading for a message: one printable line, at most ``limit`` characters."""
+    text = " ".join("".join(c if c.isprintable() else " " for c in str(text)).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+class HeadingMatcher:
+    """Maps LimeSurvey headings of every style to names a codebook lookup knows.
+
+    ``names`` maps :func:`bracket_key` forms of file column names (ids, aliases,
+    manifest ``columns:``) to codebook columns; ``texts`` maps folded item
+    labels (``label`` or ``label [option]`` for multiple choice) to codebook columns.
+    """
+
+    def __init__(self, names: dict[str, str], texts: dict[str, str]) -> None:
+        self.names = names
+        self.texts = texts
+
+    def match(self, heading: str) -> str | None:
+        """The codebook column a heading names, or None."""
+        heading = str(heading).strip()
+        found = self.names.get(bracket_key(heading))
+        if found:
+            return found
+        folded = _fold(heading)
+        if folded in LIMESURVEY_FIELD_TEXTS:
+            return self.names.get(bracket_key(LIMESURVEY_FIELD_TEXTS[folded]))
+        if folded in self.texts:
+            return self.texts[folded]
+        code = heading_code(heading)
+        if code and code != heading:
+            found = self.names.get(bracket_key(code))
+            if found:
+                return found
+        return self._abbreviated(heading)
+
+    def _abbreviated(self, heading: str) -> str | None:
+        """Abbreviated headings end in '..' (LimeSurvey cuts the text and adds '.. ')."""
+        parts = re.split(r"\.\.\.?\s*", heading)
+        if len(parts) < 2 or not parts[0].strip():
+            return None
+        question = _fold(parts[0])
+        option = _fold(" ".join(p for p in parts[1:] if p.strip()).strip("[] "))
+        hits = {
+            column
+            for text, column in self.texts.items()
+            if text.startswith(question)
+            and (not option or option.strip("[]") in text.split("[", 1)[-1] or "[" not in text)
+        }
+        return hits.pop() if len(hits) == 1 else None
+
+
+# --- syntax files ----------------------------------------------------------------
+
+
+def _syntax_text(path: Path) -> str:
+    if not path.is_file():
+        raise ReadError(f"{path.name}: syntax file not found")
+    size = path.stat().st_size
+    if size > MAX_SYNTAX_BYTES:
+        raise FileLimitError(
+            f"{path.name}: the syntax file has {size} bytes, more than {MAX_SYNTAX_BYTES}"
+        )
+    data = path.read_bytes()
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return data.decode("cp1252", errors="replace")
+
+
+_SPSS_VARIABLES = re.compile(r"/VARIABLES\s*=\s*(.*?)\.\s*$", re.S | re.M | re.I)
+_SPSS_VARIABLE = re.compile(r"^\s*([A-Za-z@#$][\w.@#$]{0,63})\s+([A-Z]+[0-9.]*)\s*$")
+_SPSS_RENAME = re.compile(
+    r"^RENAME VARIABLES\s*\(\s*([\w.@#$]+)\s*=\s*([\w.@#$]+)\s*\)\s*\.\s*$", re.M | re.I
+)
+_SPSS_OPTION = re.compile(r"^\s*/(DELIMITERS|QUALIFIER|FIRSTCASE)\s*=\s*(\S+)\s*$", re.M | re.I)
+_SPSS_LABELS = re.compile(r"^VALUE LABELS\s+([\w.@#$]+)\s*\n(.*?)\.\s*$", re.M | re.S | re.I)
+_SPSS_LABEL = re.compile(r"^\s*(-?\d+(?:\.\d+)?|\"[^\"\n]*\")\s+\"((?:[^\"\n]|\"\")*)\"\s*$")
+
+
+def parse_spss_syntax(text: str, name: str) -> dict:
+    """Variables, names, data options and value labels of an SPSS ``GET DATA`` syntax."""
+    block = _SPSS_VARIABLES.search(text)
+    if block is None:
+        raise ReadError(f"{name}: no GET DATA /VARIABLES= list found; is it an SPSS syntax file?")
+    variables = []
+    for line in block.group(1).splitlines():
+        if not line.strip():
+            continue
+        match = _SPSS_VARIABLE.match(line)
+        if match is None:
+            raise ReadError(
+                f"{name}: line {shorten(line, 40)!r} of the /VARIABLES= list is not "
+                "'<name> <format>'"
+            )
+        variables.append(match.group(1))
+    renamed = dict(_SPSS_RENAME.findall(text))
+    options = {key.upper(): value for key, value in _SPSS_OPTION.findall(text)}
+    delimiter = _quoted(options.get("DELIMITERS", '","'), name, "DELIMITERS")
+    qualifier = _quoted(options.get("QUALIFIER", '"\'"'), name, "QUALIFIER")
+    first = options.get("FIRSTCASE", "1")
+    if not first.isdigit() or not 1 <= int(first) <= 2:
+        raise ReadError(f"{name}: /FIRSTCASE={shorten(first, 10)} is not 1 or 2")
+    labels: dict[str, dict[float, str]] = {}
+    for variable, body in _SPSS_LABELS.findall(text):
+        pairs: dict[float, str] = {}
+        for line in body.splitlines():
+            match = _SPSS_LABEL.match(line)
+            if match and not match.group(1).startswith('"'):
+                pairs[float(match.group(1))] = match.group(2).replace('""', '"')
+        labels[renamed.get(variable, variable)] = pairs
+    names = [renamed.get(v, v) for v in variables]
+    return {
+        "names": names,
+        "delimiter": delimiter.replace("\\t", "\t"),
+        "quote": qualifier,
+        "skip": int(first) - 1,
+        "labels": labels,
+    }
+
+
+def _quoted(value: str, name: str, option: str) -> str:
+    match = re.fullmatch(r"[\"']([^\"']{1,2})[\"']|\"(')\"|'(\")'", value)
+    if match is None:
+        raise ReadError(f"{name}: /{option}={shorten(value, 10)} is not a quoted character")
+    found = next(g for g in match.groups() if g)
+    if found not in (",", ";", "\\t", "\t", "|", "'", '"'):
+        raise ReadError(f"{name}: /{option}: {found!r} is not a delimiter or quote this reads")
+    return found
+
+
+#: ``names(data)[3] <- "G01Q01"`` (LimeSurvey's R syntax).
+_R_NAME = re.compile(r'^names\(data\)\[(\d{1,5})\] <- "([^"\\\n]{1,128})"\s*$', re.M)
+#: ``data[, 3] <- factor(data[, 3], levels=c(1,2,3),labels=c("a", "b", "c"))``.
+_R_FACTOR = re.compile(
+    r"^data\[, (\d{1,5})\] <- factor\(data\[, \1\], levels=c\(([^)]*)\),labels=c\((.*)\)"
+    r"(?:, ordered=TRUE)?\)\s*$",
+    re.M,
+)
+#: SoSci's ``col.names = c("CASE","SERIAL", ...)`` inside ``read.delim(...)``.
+_SOSCI_NAMES = re.compile(r"col\.names\s*=\s*c\(([^)]*)\)", re.S)
+_SOSCI_FACTOR = re.compile(
+    r"^ds\$([\w.]{1,64}) = factor\(ds\$\1, levels=c\(([^)]*)\), labels=c\((.*)\), "
+    r"ordered=(?:FALSE|TRUE)\)\s*$",
+    re.M,
+)
+_R_STRING = re.compile(r'"((?:[^"\\\n]|\\.)*)"')
+
+
+def _r_strings(text: str) -> list[str]:
+    return [re.sub(r"\\(.)", r"\1", s) for s in _R_STRING.findall(text)]
+
+
+def _levels(levels: str, labels: str) -> dict[float, str]:
+    codes = [c.strip().strip('"') for c in levels.split(",")]
+    names = _r_strings(labels)
+    result: dict[float, str] = {}
+    if len(codes) != len(names):
+        return result
+    for code, label in zip(codes, names, strict=True):
+        if re.fullmatch(r"-?\d+(\.\d+)?", code):
+            result[float(code)] = label
+    return result
+
+
+def parse_r_syntax(text: str, name: str) -> dict:
+    """Names and value labels of LimeSurvey's R syntax or SoSci's R import script."""
+    sosci = _SOSCI_NAMES.search(text)
+    if sosci is not None:
+        names = _r_strings(sosci.group(1))
+        labels = {var: _levels(lv, lb) for var, lv, lb in _SOSCI_FACTOR.findall(text)}
+        return {"names": names, "labels": labels, "header": "skip = 1" in text}
+    positions = {int(i): n for i, n in _R_NAME.findall(text)}
+    if not positions:
+        raise ReadError(
+            f"{name}: no 'names(data)[i] <- \"...\"' lines and no col.names = c(...); is it "
+            "an R syntax file of LimeSurvey or SoSci Survey?"
+        )
+    if sorted(positions) != list(range(1, len(positions) + 1)):
+        raise ReadError(f"{name}: the names(data)[i] lines do not number the columns 1..n")
+    names = [positions[i] for i in range(1, len(positions) + 1)]
+    labels = {
+        positions[int(i)]: _levels(lv, lb)
+        for i, lv, lb in _R_FACTOR.findall(text)
+        if int(i) in positions
+    }
+    return {"names": names, "labels": labels, "header": True}
+
+
+def read_with_syntax(data: str | Path, syntax: str | Path, **options) -> RawTable:
+    """Read a data file with the variable names (and value labels) of its syntax file.
+
+    ``.sps``: SPSS ``GET DATA`` syntax (LimeSurvey: header-less ``.dat``, comma, ``'``);
+    ``.r``/``.R``: LimeSurvey's R syntax (CSV with a header of its own) or SoSci's
+    import script (tab-separated, one header line).
+    """
+    data, syntax = Path(data), Path(syntax)
+    text = _syntax_text(syntax)
+    if syntax.suffix.lower() == ".sps":
+        spec = parse_spss_syntax(text, syntax.name)
+        table = _read_headerless(data, spec, options.get("encoding"))
+    elif syntax.suffix.lower() == ".r":
+        spec = parse_r_syntax(text, syntax.name)
+        table = read_csv(data, encoding=options.get("encoding"), delimiter=options.get("delimiter"))
+        if table.frame.shape[1] != len(spec["names"]):
+            raise ReadError(
+                f"{data.name}: {table.frame.shape[1]} columns, but the syntax file "
+                f"{syntax.name} names {len(spec['names'])}; do the two files belong together?"
+            )
+        table.frame.columns = spec["names"]
+    else:
+        raise ReadError(
+            f"{syntax.name}: unknown syntax file type {syntax.suffix[:10]!r}; expected .sps or .R"
+        )
+    table.value_labels = {k: v for k, v in spec["labels"].items() if v}
+    table.detected["syntax"] = syntax.name
+    return table
+
+
+def _read_headerless(path: Path, spec: dict, encoding: str | None) -> RawTable:
+    """A delimited data file without a header, named by the syntax (SPSS ``.dat``)."""
+    names = spec["names"]
+    try:
+        check_file_size(path, "csv", limits())
+    except LimitError as exc:
+        raise FileLimitError(str(exc)) from None
+    raw = path.read_bytes()
+    bom = raw.startswith(b"\xef\xbb\xbf")
+    body = raw[3:] if bom else raw
+    text = body.decode(encoding or "utf-8") if encoding or _is_utf8(body) else body.decode("cp1252")
+    lines = text.split("\n")
+    text = "\n".join(lines[spec["skip"] :])
+    quote = spec["quote"]
+    rows = list(
+        csv.reader(io.StringIO(text), delimiter=spec["delimiter"], quotechar=quote, strict=True)
+        if quote
+        else csv.reader(io.StringIO(text), delimiter=spec["delimiter"])
+    )
+    rows = [r for r in rows if r]
+    wrong = [n for n, r in enumerate(rows, start=1) if len(r) != len(names)]
+    if wrong:
+        raise ReadError(
+            f"{path.name}: line {wrong[0] + spec['skip']} has {len(rows[wrong[0] - 1])} values "
+            f"but the syntax file names {len(names)} variables ({len(wrong)} such line(s))"
+        )
+    if not rows:
+        raise ReadError(f"{path.name}: the data file holds no cases")
+    try:
+        check_columns(path.name, len(names), limits())
+        check_rows(path.name, len(rows), limits())
+    except LimitError as exc:
+        raise FileLimitError(str(exc)) from None
+    frame = pd.DataFrame(rows, columns=names, dtype=object).astype(pd.StringDtype("pyarrow"))
+    return RawTable(
+        frame=frame,
+        source_rows=pd.Series(range(1 + spec["skip"], len(frame) + 1 + spec["skip"]), name="row"),
+        path=path,
+        format="csv",
+        detected={
+            "encoding": "utf-8-sig" if bom else (encoding or "utf-8"),
+            "delimiter": spec["delimiter"],
+            "quote": quote,
+        },
+    )
+
+
+def _is_utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
