@@ -102,6 +102,11 @@ class Captions:
         """``"Karte <n>: <text>"`` with the next map number."""
         return self._next("Karte", text)
 
+    def last(self, kind: str = "Abbildung") -> int:
+        """The number of the last caption of ``kind`` (0 before the first), for prose that
+        refers to it ("in Abbildung 8")."""
+        return self._counts[kind]
+
 
 class Report:
     """One report: its captions, its minimum group size and its header overrides.
@@ -587,7 +592,15 @@ def share_trend(
     )
 
 
-def demo_note(manifest: object) -> str:
-    """``" *Demodaten: synthetisch erzeugt.*"`` for a demo wave, else nothing (to append
-    to a report's introduction)."""
-    return " *Demodaten: synthetisch erzeugt.*" if getattr(manifest, "demo", False) else ""
+def demo_note(manifest: object, detail: str = "") -> str:
+    """``" *Demodaten: synthetisch erzeugt.*"`` for a demo wave (``detail`` after a comma),
+    else nothing: to append to a report's introduction.
+
+    >>> class M:
+    ...     demo = True
+    >>> demo_note(M(), "mit eingepflanztem Effekt")
+    ' *Demodaten: synthetisch erzeugt, mit eingepflanztem Effekt.*'
+    """
+    if not getattr(manifest, "demo", False):
+        return ""
+    return f" *Demodaten: synthetisch erzeugt{', ' + detail if detail else ''}.*"

@@ -94,6 +94,9 @@ HEADERS: Mapping[str, str] = MappingProxyType(
         "ci_high": "KI oben",
         "ci_low_mean": "Mittelwert: KI unten",
         "ci_high_mean": "Mittelwert: KI oben",
+        "survival": "Anteil",
+        "incidence": "Anteil (kumulativ)",
+        "households": "Haushalte",
         "alpha": "Cronbachs Alpha",
         "rating": "Bewertung",
         "difference": "Veränderung",
@@ -132,6 +135,9 @@ FORMATS: Mapping[str, Format] = MappingProxyType(
         "performance": two,
         "importance": two,
         "share": de.percent,
+        "survival": percent_one,
+        "incidence": percent_one,
+        "households": de.integer,
         "mean": two,
         "ci_low_mean": two,
         "ci_high_mean": two,
@@ -141,7 +147,7 @@ FORMATS: Mapping[str, Format] = MappingProxyType(
 )
 
 #: Estimates whose interval bounds ``ci_low``/``ci_high`` take their format, first match wins.
-ESTIMATES: tuple[str, ...] = ("share", "raked", "alpha", "mean")
+ESTIMATES: tuple[str, ...] = ("share", "raked", "survival", "incidence", "alpha", "mean")
 
 # Overrides that recur -------------------------------------------------------------------
 
