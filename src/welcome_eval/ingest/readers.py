@@ -49,17 +49,18 @@ TOOL_PRESETS: dict[str, dict[str, Any]] = {
         "ignore": [
             "SERIAL", "REF", "QUESTNNR", "MODE", "STARTED", "LASTDATA", "FINISHED",
             "Q_VIEWER", "LASTPAGE", "MAXPAGE", "MISSING", "MISSREL", "TIME_RSI",
-            "DEG_TIME", "TIME[0-9][0-9][0-9]", "MAILSENT", "STATUS",
+            "DEG_TIME", "TIME[0-9][0-9][0-9]", "MAILSENT", "STATUS", "TIME_SUM",
         ],
         "respondent_id": "CASE",
         "duration": "TIME_SUM",
-        # SoSci codes multiple-choice options 2 = chosen, 1 = not chosen.
-        "choices": (("2",), ("1", "")),
+        # SoSci codes multiple-choice options 2 = chosen, 1 = not chosen; its R export
+        # declares them logical (TRUE / FALSE).
+        "choices": (("2", "TRUE", "T"), ("1", "", "FALSE", "F")),
     },
     "limesurvey": {
         "ignore": [
             "submitdate", "lastpage", "startlanguage", "seed", "startdate", "datestamp",
-            "refurl", "ipaddr", "*Time", "groupTime*", "token", "quota_exit",
+            "refurl", "ipaddr", "*Time", "groupTime*", "token", "quota_exit", "interviewtime",
         ],
         "respondent_id": "id",
         "duration": "interviewtime",

@@ -250,7 +250,11 @@ def parse_r_syntax(text: str, name: str) -> dict:
     sosci = _SOSCI_NAMES.search(text)
     if sosci is not None:
         names = _r_strings(sosci.group(1))
-        labels = {var: _levels(lv, lb) for var, lv, lb in _SOSCI_FACTOR.findall(text)}
+        # SoSci marks the labels of its missing codes with "[NA] " (-9 "[NA] nicht beantwortet").
+        labels = {
+            var: {code: label.removeprefix("[NA] ") for code, label in _levels(lv, lb).items()}
+            for var, lv, lb in _SOSCI_FACTOR.findall(text)
+        }
         return {"names": names, "labels": labels, "header": "skip = 1" in text}
     positions = {int(i): n for i, n in _R_NAME.findall(text)}
     if not positions:
@@ -283,6 +287,13 @@ def read_with_syntax(data: str | Path, syntax: str | Path, **options) -> RawTabl
         table = _read_headerless(data, spec, options.get("encoding"))
     elif syntax.suffix.lower() == ".r":
         spec = parse_r_syntax(text, syntax.name)
+        if not spec["header"]:
+            # SoSci's import script without 'skip = 1': the data file has no header line.
+            headerless = {**spec, "delimiter": "\t", "quote": '"', "skip": 0}
+            table = _read_headerless(data, headerless, options.get("encoding"))
+            table.value_labels = {k: v for k, v in spec["labels"].items() if v}
+            table.detected["syntax"] = syntax.name
+            return table
         table = read_csv(data, encoding=options.get("encoding"), delimiter=options.get("delimiter"))
         if table.frame.shape[1] != len(spec["names"]):
             raise ReadError(
