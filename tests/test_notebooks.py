@@ -49,6 +49,7 @@ PRESENTATION_ONLY = [
     "gemeinde.ipynb",
     "kommunen_welle.ipynb",
     "neubuerger_welle.ipynb",
+    "programm.ipynb",
     "register_welle.ipynb",
 ]
 

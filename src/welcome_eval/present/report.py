@@ -593,14 +593,15 @@ def share_trend(
 
 
 def demo_note(manifest: object, detail: str = "") -> str:
-    """``" *Demodaten: synthetisch erzeugt.*"`` for a demo wave (``detail`` after a comma),
-    else nothing: to append to a report's introduction.
+    """``" *Demodaten: synthetisch erzeugt.*"`` for a demo wave (a manifest, or ``True``;
+    ``detail`` after a comma), else nothing: to append to a report's introduction.
 
     >>> class M:
     ...     demo = True
     >>> demo_note(M(), "mit eingepflanztem Effekt")
     ' *Demodaten: synthetisch erzeugt, mit eingepflanztem Effekt.*'
     """
-    if not getattr(manifest, "demo", False):
+    demo = manifest if isinstance(manifest, bool) else getattr(manifest, "demo", False)
+    if not demo:
         return ""
     return f" *Demodaten: synthetisch erzeugt{', ' + detail if detail else ''}.*"
