@@ -445,3 +445,22 @@ def test_every_real_file_reads_as_a_wave(tmp_path, monkeypatch, name):
         wave.counts["accepted"] + wave.counts["accepted_with_flags"] + wave.counts["quarantined"]
         == meta.number_rows
     )
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=AssertionError,
+    reason="validation._to_date keeps datetime64 cells outside the nanosecond range "
+    "(maintainer): a DATETIME of 1583 is accepted where a DATE of 1583 is quarantined",
+)
+def test_a_datetime_before_1677_quarantines_its_row_as_a_date_does(tmp_path, monkeypatch):
+    items = [
+        _item("dtime", "date"),
+        _item("mychar", "text"),
+        _item("mynum", "number"),
+        _item("mylabl", "number"),
+    ]
+    wave = read_wave(_wave(tmp_path, monkeypatch, "pyreadstat_sample.sav", items))
+    errors = wave.issues[wave.issues["severity"] == "error"]
+    assert errors[["row", "column", "rule"]].values.tolist() == [[4, "dtime", "type"]]
+    assert wave.data["dtime"].dtype == "datetime64[ns]"
