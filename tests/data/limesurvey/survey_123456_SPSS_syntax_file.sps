@@ -27,7 +27,7 @@ GET DATA
  V11 F1
  V12 F1
  V13 F1
- V14 A53.
+ V14 A55.
 CACHE.
 EXECUTE.
 *Define Variable Properties.
