@@ -41,19 +41,6 @@ REGIONAL = {
 }
 
 
-#: Report notebooks that hold prose, calls and choices only: no loop, def, class, if,
-#: lambda or rename dict (issue 13, point 2). The others still hold logic cells; see
-#: ``bench/notebook_code.py`` for how many.
-PRESENTATION_ONLY = [
-    "checkliste_welle.ipynb",
-    "gemeinde.ipynb",
-    "kommunen_welle.ipynb",
-    "neubuerger_welle.ipynb",
-    "programm.ipynb",
-    "register_welle.ipynb",
-]
-
-
 def _logic(source: str) -> list[str]:
     """The logic in a code cell: loops, def, class, if (statement or expression), lambda,
     and dicts of strings passed to ``rename(...)``, as ``columns=`` or as a table's
@@ -97,11 +84,11 @@ def test_logic_check_finds_each_kind_of_logic():
     assert _logic("f = lambda v: v") == ["lambda (line 1)"]
 
 
-@pytest.mark.parametrize("name", PRESENTATION_ONLY)
-def test_report_notebook_holds_no_logic(name):
-    """A cell is a choice of what to show plus its German narration: loops, functions,
-    conditions and German renames belong in welcome_eval.present."""
-    notebook = nbformat.read(notebooks_dir() / name, as_version=4)
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_report_notebook_holds_no_logic(path):
+    """A cell is a choice of what to show plus its German narration (issue 13, point 2):
+    loops, functions, conditions and German renames belong in welcome_eval.present."""
+    notebook = nbformat.read(path, as_version=4)
     logic = {
         number: _logic(cell.source)
         for number, cell in enumerate(notebook.cells)
