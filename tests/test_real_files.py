@@ -24,7 +24,7 @@ import pyreadstat
 import pytest
 import yaml
 
-from welcome_eval.ingest.readers import SPSS_ORIGIN, read_raw, spss_dates
+from welcome_eval.ingest.readers import SPSS_ORIGIN, ReadError, read_raw, spss_dates
 from welcome_eval.ingest.wave import read_wave
 
 REAL = Path(__file__).parent / "data" / "real"
@@ -215,6 +215,20 @@ def test_an_encoding_in_the_manifest_overrides_the_files():
     raw = read_raw(REAL / "haven_umlauts.sav", encoding="latin1")
     assert raw.detected["encoding"] == "latin1"
     assert raw.value_labels["var1"][1.0] == "the Ã¤ umlaut"
+
+
+def test_a_text_not_in_the_declared_encoding_names_the_manifest_setting(tmp_path):
+    """haven's UTF-8 file with one label saved as cp1252 (ä as the single byte 0xE4)."""
+    data = bytearray((REAL / "haven_umlauts.sav").read_bytes())
+    at = data.find("the ä umlaut".encode())
+    data[at + 4 : at + 6] = b"\xe4 "
+    path = tmp_path / "mixed.sav"
+    path.write_bytes(bytes(data))
+    with pytest.raises(ReadError, match="encoding") as error:
+        read_raw(path)
+    assert "'encoding: cp1252'" in str(error.value) and "umlaut" not in str(error.value)
+    labels = read_raw(path, encoding="cp1252").value_labels["var1"]
+    assert labels[1.0] == "the ä  umlaut"
 
 
 # --- a DATETIME beyond the year 9999 -----------------------------------------------------

@@ -707,9 +707,7 @@ def read_sav(path: str | Path, *, portable: bool = False, encoding: str | None =
     except LimitError as exc:
         raise FileLimitError(str(exc)) from None
     except Exception as exc:  # pyreadstat raises its own ReadstatError and others
-        raise ReadError(
-            f"{path.name}: not a readable SPSS file ({type(exc).__name__}: {_reason(exc)})"
-        ) from None
+        raise _sav_error(path, exc, encoding) from None
     notes: list[tuple[str, str]] = []
     try:
         try:
@@ -720,9 +718,7 @@ def read_sav(path: str | Path, *, portable: bool = False, encoding: str | None =
             frame, meta = read(str(path), disable_datetime_conversion=True, **options)
             frame, notes = spss_dates(frame, meta.original_variable_types)
     except Exception as exc:  # pyreadstat raises its own ReadstatError and others
-        raise ReadError(
-            f"{path.name}: not a readable SPSS file ({type(exc).__name__}: {_reason(exc)})"
-        ) from None
+        raise _sav_error(path, exc, encoding) from None
     _check_cells(path, frame, limit, header_rows=0)
     frame, nul_notes = _strip_nul_cells(frame)
     missing_ranges: dict[str, list[tuple[float, float]]] = {}
@@ -746,6 +742,18 @@ def read_sav(path: str | Path, *, portable: bool = False, encoding: str | None =
         missing_ranges=missing_ranges,
         missing_texts=missing_texts,
     )
+
+
+def _sav_error(path: Path, exc: Exception, encoding: str | None) -> ReadError:
+    """pyreadstat's reason; for text not in the file's encoding, what to do about it."""
+    message = f"{path.name}: not a readable SPSS file ({type(exc).__name__}: {_reason(exc)})"
+    if "encoding" in str(exc) and not encoding:
+        message += (
+            "; its texts are not all in the encoding the file declares (a file converted "
+            "badly?). If they are in one other encoding, set it in the manifest "
+            "('encoding: cp1252'), or save the file again in SPSS"
+        )
+    return ReadError(message)
 
 
 def _blank_missing_texts(
