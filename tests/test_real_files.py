@@ -231,6 +231,30 @@ def test_a_text_not_in_the_declared_encoding_names_the_manifest_setting(tmp_path
     assert labels[1.0] == "the ä  umlaut"
 
 
+def _por_with_missing_values(tmp_path: Path) -> Path:
+    """pyreadstat's SPSS 25 portable file with one record added: MYLABL declares -1 and 2
+    user-missing (tag 8, numbers in base 30), as SPSS writes ``MISSING VALUES``."""
+    data = (REAL / "pyreadstat_sample.por").read_bytes()
+    old = b"MYLABL5/8/2/5/8/2/C7/labeled"
+    assert data.count(old) == 1
+    path = tmp_path / "missing.por"
+    path.write_bytes(data.replace(old, b"MYLABL5/8/2/5/8/2/8-1/82/C7/labeled"))
+    return path
+
+
+def test_user_missing_values_of_a_portable_file_are_kept_and_declared(tmp_path):
+    path = _por_with_missing_values(tmp_path)
+    raw = read_raw(path)
+    assert raw.missing_ranges == {"MYLABL": [(-1.0, -1.0), (2.0, 2.0)]}
+    assert raw.frame["MYLABL"].tolist() == [1.0, 2.0, 1.0, 2.0, 1.0]
+    # pyreadstat.read_por has no user_missing: it gives NaN and no trace of the codes.
+    plain, meta = pyreadstat.read_por(str(path))
+    assert meta.missing_ranges == {}
+    assert plain["MYLABL"].isna().tolist() == [False, True, False, True, False]
+    expected = plain.assign(MYLABL=raw.frame["MYLABL"])
+    pd.testing.assert_frame_equal(raw.frame, expected, check_dtype=True)
+
+
 # --- a DATETIME beyond the year 9999 -----------------------------------------------------
 
 
@@ -410,6 +434,25 @@ def test_the_portable_file_reads_as_a_wave(tmp_path, monkeypatch):
     wave = read_wave(_wave(tmp_path, monkeypatch, "pyreadstat_sample.por", SAMPLE_ITEMS, columns))
     assert wave.counts["read"] == 5 and wave.counts["quarantined"] == 1
     assert wave.data["mylabl"].tolist() == [1.0, 2.0, 1.0, 1.0]
+
+
+def test_user_missing_values_of_a_portable_file_become_missing(tmp_path, monkeypatch):
+    columns = {c.upper(): c for c in ("mychar", "mynum", "mydate", "dtime", "mylabl", "myord")}
+    columns["MYTIME"] = "mytime"
+    manifest_path = _wave(tmp_path, monkeypatch, "pyreadstat_sample.por", SAMPLE_ITEMS, columns)
+    raw = manifest_path.parent / "pyreadstat_sample.por"
+    shutil.copyfile(_por_with_missing_values(tmp_path), raw)
+    manifest = yaml.safe_load(manifest_path.read_text(encoding="utf-8"))
+    manifest["sha256"] = hashlib.sha256(raw.read_bytes()).hexdigest()
+    manifest_path.write_text(yaml.safe_dump(manifest, sort_keys=False), encoding="utf-8")
+    wave = read_wave(manifest_path)
+    assert wave.counts["read"] == 5 and wave.counts["quarantined"] == 1  # row 4: 1583
+    data = wave.data.set_index("row")["mylabl"]
+    codes = wave.missing_codes.set_axis(wave.data["row"])["mylabl"]
+    assert data.loc[[1, 3, 5]].tolist() == [1.0, 1.0, 1.0] and pd.isna(data.loc[2])
+    assert codes.loc[2] == 2.0
+    note = wave.issues[wave.issues["rule"] == "user_missing"]
+    assert note["column"].tolist() == ["MYLABL"] and "(2)" in note["message"].iloc[0]
 
 
 #: Files with value labels on string variables: validation's comparison of value labels

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
 import io
 import math
 import re
@@ -695,8 +696,8 @@ def read_sav(path: str | Path, *, portable: bool = False, encoding: str | None =
 
     path = Path(path)
     limit = limits()
-    read = pyreadstat.read_por if portable else pyreadstat.read_sav
-    options: dict[str, Any] = {} if portable else {"user_missing": True}
+    read = _por_reader() if portable else pyreadstat.read_sav
+    options: dict[str, Any] = {"user_missing": True}
     if encoding and not portable:
         options["encoding"] = encoding
     try:
@@ -742,6 +743,25 @@ def read_sav(path: str | Path, *, portable: bool = False, encoding: str | None =
         missing_ranges=missing_ranges,
         missing_texts=missing_texts,
     )
+
+
+def _por_reader() -> Any:
+    """pyreadstat's reader of portable files with ``user_missing``.
+
+    ``pyreadstat.read_por`` takes no ``user_missing``: it turns the user-missing values a
+    .por file declares into NaN and does not report them, so missing codes (-9 "weiß
+    nicht", -99 "keine Angabe") could not be told apart. Its parser can keep them.
+    """
+    import pyreadstat
+
+    entry = getattr(getattr(pyreadstat, "pyreadstat", None), "parser_entry_point", None)
+    if entry is None:  # an older pyreadstat: user-missing values are lost as NaN
+
+        def read(path: str, user_missing: bool = True, **options: Any) -> Any:
+            return pyreadstat.read_por(path, **options)
+
+        return read
+    return functools.partial(entry, parser_format="por")
 
 
 def _sav_error(path: Path, exc: Exception, encoding: str | None) -> ReadError:
