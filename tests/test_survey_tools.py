@@ -325,6 +325,42 @@ def test_sosci_r_export(with_script, tmp_path, surveys):
     assert _same(wave.data["wunsch"].tolist(), ["Mehr Termine am Abend", NAN, NAN])
 
 
+def test_sosci_spss_download_holds_its_data(tmp_path, surveys):
+    """One .sps file: DATA LIST FREE(TAB), the data (a long case runs over two lines), labels."""
+    name = "sosci_willkommen_2025-06-20_09-30.sps"
+    text = (SOSCI / name).read_text(encoding="utf-8")
+    assert "\t\n1\t0\t2\t2\t0\t0\t\t\n" in text  # case 27 broken after a tab
+    manifest = _wave(
+        tmp_path,
+        SOSCI,
+        [name],
+        survey="sotest",
+        tool="sosci",
+        columns=SOSCI_COLUMNS,
+        ignore_columns=["AN01"],
+    )
+    wave = read_wave(manifest)
+    assert wave.issues.empty, wave.issues[["column", "rule", "message"]].values.tolist()
+    assert wave.data["row"].tolist() == [1, 2, 3]  # case numbers: a case may span lines
+    assert _same(wave.data["zufriedenheit"].tolist(), [4.0, NAN, 5.0])
+    assert wave.missing_codes["zufriedenheit"].tolist()[1] == -9
+    assert _same(wave.data["angebote_1"].tolist(), [1.0, 0.0, NAN])
+    assert _same(wave.data["angebote_2"].tolist(), [0.0, 0.0, NAN])
+    assert wave.data["wunsch"].tolist()[0].endswith("auf der Website der Stadt")
+    table = read_with_syntax(SOSCI / name, SOSCI / name)
+    assert table.value_labels["AN01_02"] == {1.0: "nicht gewählt", 2.0: "ausgewählt"}
+    assert table.value_labels["ZU01"][-9.0] == "nicht beantwortet"
+    assert table.missing_ranges == {"ZU01": [(-9.0, -9.0)]}
+
+
+def test_sosci_spss_data_that_do_not_fill_the_cases_are_refused(tmp_path):
+    text = (SOSCI / "sosci_willkommen_2025-06-20_09-30.sps").read_text(encoding="utf-8")
+    broken = text.replace("\t17\t", "\t", 1)  # one value of case 32 lost
+    (tmp_path / "x.sps").write_text(broken, encoding="utf-8")
+    with pytest.raises(ReadError, match="not a multiple of the 24 variables"):
+        read_with_syntax(tmp_path / "x.sps", tmp_path / "x.sps")
+
+
 def test_sosci_import_script_gives_names_and_labels():
     table = read_with_syntax(
         SOSCI / "rdata_willkommen_2025-06-20_09-30.csv",

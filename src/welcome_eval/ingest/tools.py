@@ -273,6 +273,89 @@ def parse_r_syntax(text: str, name: str) -> dict:
     return {"names": names, "labels": labels, "header": True}
 
 
+#: SoSci's SPSS download: ``DATA LIST FREE(TAB)`` with ``/NAME (FORMAT)`` lines, then the data.
+_SOSCI_DATA_LIST = re.compile(r"^DATA LIST FREE\(TAB\)\s*\n(.*?)\.\s*\nBEGIN DATA\n", re.M | re.S)
+_SOSCI_VARIABLE = re.compile(r"^\s*/?([A-Za-z][\w.]{0,63})\s+\(([A-Z]+[0-9.]*)\)\s*$")
+_SOSCI_VALUE_LABELS = re.compile(r"^VALUE LABELS\s*\n(.*?)\n\.\s*$", re.M | re.S)
+_SOSCI_MISSING = re.compile(r"^MISSING VALUES\s*\n(.*?)\n\.\s*$", re.M | re.S)
+_SOSCI_PAIR = re.compile(r"(-?\d+(?:\.\d+)?)\s+'((?:[^'\n]|'')*)'")
+
+
+def parse_sosci_spss(text: str, name: str) -> dict:
+    """SoSci Survey's SPSS download: one syntax file holding names, data and labels.
+
+    The data between ``BEGIN DATA`` and ``END DATA.`` is free format: every value is
+    followed by a tab, and SoSci breaks long lines after a tab, so a case may run over
+    several lines; the values are read in order, as many per case as there are variables.
+    """
+    block = _SOSCI_DATA_LIST.search(text)
+    if block is None:
+        raise ReadError(f"{name}: no 'DATA LIST FREE(TAB)' ... 'BEGIN DATA' found")
+    names = []
+    for line in block.group(1).splitlines():
+        match = _SOSCI_VARIABLE.match(line)
+        if match is None:
+            raise ReadError(
+                f"{name}: line {shorten(line, 40)!r} of DATA LIST is not '/NAME (FORMAT)'"
+            )
+        names.append(match.group(1))
+    end = text.find("\nEND DATA.", block.end() - 1)
+    if end < 0:
+        raise ReadError(f"{name}: BEGIN DATA without END DATA.")
+    data = text[block.end() : end + 1].replace("\r\n", "\n").replace("\t\n", "\t")
+    values = data.split("\t")
+    if values and values[-1].strip() == "":
+        values = values[:-1]
+    if len(values) % len(names):
+        raise ReadError(
+            f"{name}: the data hold {len(values)} values, not a multiple of the "
+            f"{len(names)} variables of DATA LIST; is the file complete?"
+        )
+    if any("\n" in v for v in values):
+        raise ReadError(f"{name}: a line of the data does not end after a tab")
+    rows = [values[i : i + len(names)] for i in range(0, len(values), len(names))]
+    labels: dict[str, dict[float, str]] = {}
+    for body in _SOSCI_VALUE_LABELS.findall(text[end:]):
+        for part in re.split(r"(?:^|\n)\s*/", body):
+            pairs = {float(c): t.replace("''", "'") for c, t in _SOSCI_PAIR.findall(part)}
+            head = _SOSCI_PAIR.split(part)[0] if pairs else part
+            for variable in head.split():
+                labels[variable] = pairs
+    missing: dict[str, list[tuple[float, float]]] = {}
+    for body in _SOSCI_MISSING.findall(text[end:]):
+        for variables, codes in re.findall(r"([^()]*)\(([^()]*)\)", body):
+            spans = [
+                (float(c), float(c)) for c in codes.split(",") if re.fullmatch(r"\s*-?\d+\s*", c)
+            ]
+            for variable in variables.split():
+                missing[variable] = spans
+    return {"names": names, "rows": rows, "labels": labels, "missing": missing}
+
+
+def _read_sosci_spss(path: Path, text: str) -> RawTable:
+    spec = parse_sosci_spss(text, path.name)
+    try:
+        check_columns(path.name, len(spec["names"]), limits())
+        check_rows(path.name, len(spec["rows"]), limits())
+    except LimitError as exc:
+        raise FileLimitError(str(exc)) from None
+    if not spec["rows"]:
+        raise ReadError(f"{path.name}: the data hold no cases")
+    frame = pd.DataFrame(spec["rows"], columns=spec["names"], dtype=object).astype(
+        pd.StringDtype("pyarrow")
+    )
+    return RawTable(
+        frame=frame,
+        # Cases may span lines: the row is the case number, as for .sav files.
+        source_rows=pd.Series(range(1, len(frame) + 1), name="row"),
+        path=path,
+        format="csv",
+        detected={"syntax": path.name, "data": "embedded (BEGIN DATA)"},
+        value_labels={k: v for k, v in spec["labels"].items() if v},
+        missing_ranges={k: v for k, v in spec["missing"].items() if v},
+    )
+
+
 def read_with_syntax(data: str | Path, syntax: str | Path, **options) -> RawTable:
     """Read a data file with the variable names (and value labels) of its syntax file.
 
@@ -282,6 +365,8 @@ def read_with_syntax(data: str | Path, syntax: str | Path, **options) -> RawTabl
     """
     data, syntax = Path(data), Path(syntax)
     text = _syntax_text(syntax)
+    if syntax.suffix.lower() == ".sps" and "\nBEGIN DATA\n" in text.replace("\r\n", "\n"):
+        return _read_sosci_spss(syntax, text.replace("\r\n", "\n"))
     if syntax.suffix.lower() == ".sps":
         spec = parse_spss_syntax(text, syntax.name)
         table = _read_headerless(data, spec, options.get("encoding"))

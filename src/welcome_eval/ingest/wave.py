@@ -118,6 +118,8 @@ class Manifest:
         file = _wave_file(path, field_of.text("file"))
         syntax_name = field_of.text("syntax", required=False)
         syntax = _wave_file(path, syntax_name, "syntax") if syntax_name is not None else None
+        if syntax is None and file.suffix.lower() == ".sps":
+            syntax = file  # SoSci's SPSS download: the syntax holds the data (BEGIN DATA)
         fmt = field_of.text("format", required=False) or file.suffix
         if syntax is not None and format_name(fmt) is None:
             fmt = "csv"  # LimeSurvey's SPSS data file (.dat) is delimited text
