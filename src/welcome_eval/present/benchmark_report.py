@@ -30,8 +30,15 @@ __all__ = [
     "summary",
 ]
 
-#: Headers of the benchmark tables (the vocabulary's, with these overrides).
+#: Headers of the benchmark tables (the vocabulary's, with these overrides). The audit of
+#: the published set (:func:`welcome_eval.publish.disclosure_plan.published_from_reports`)
+#: finds the own values, the district values and the change table by their headers
+#: ("Merkmal, Antworten, Ihre Kommune, KI von, KI bis"; "Antworten <Welle>"): these stay as
+#: the audit reads them, not the vocabulary's "Antwortende" and "KI unten"/"KI oben".
 HEADERS = {
+    "n": "Antworten",
+    "ci_low": "KI von",
+    "ci_high": "KI bis",
     "label": "Merkmal",
     "value": "Ihre Kommune",
     "peers": "Vergleichskommunen",
