@@ -361,6 +361,27 @@ def test_sosci_spss_data_that_do_not_fill_the_cases_are_refused(tmp_path):
         read_with_syntax(tmp_path / "x.sps", tmp_path / "x.sps")
 
 
+def test_a_sosci_label_row_under_the_header_is_not_a_case(tmp_path, surveys):
+    """SoSci downloads can carry the variable labels as a second header line
+    ("Interview-Nummer (fortlaufend)" under CASE); seen in users' scripts that filter it out."""
+    lines = (SOSCI / "rdata_willkommen_2025-06-20_09-30.csv").read_text(encoding="utf-8")
+    header, *cases = lines.splitlines()
+    labels = ["Interview-Nummer (fortlaufend)", *[f'"Beschriftung {n}"' for n in range(23)]]
+    text = "\n".join([header, "\t".join(labels), *cases]) + "\n"
+    folder = tmp_path / "data" / "sotest" / "2025"
+    folder.mkdir(parents=True)
+    (folder / "data.csv").write_text(text, encoding="utf-8")
+    manifest = folder / "manifest.yaml"
+    fields = {"survey": "sotest", "wave": "2025", "file": "data.csv", "demo": True,
+              "tool": "sosci", "columns": SOSCI_COLUMNS, "ignore_columns": ["AN01"]}  # fmt: skip
+    manifest.write_text(yaml.safe_dump(fields, allow_unicode=True), encoding="utf-8")
+    wave = read_wave(manifest)
+    assert wave.counts["read"] == 3 and wave.counts["quarantined"] == 0
+    assert wave.data["row"].tolist() == [3, 4, 5]
+    assert wave.issues["rule"].tolist() == ["label_row"] and wave.issues["row"].isna().all()
+    assert "row 2 holds the variable labels" in wave.issues["message"].iloc[0]
+
+
 def test_sosci_import_script_gives_names_and_labels():
     table = read_with_syntax(
         SOSCI / "rdata_willkommen_2025-06-20_09-30.csv",

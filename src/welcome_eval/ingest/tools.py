@@ -448,3 +448,33 @@ def _is_utf8(data: bytes) -> bool:
     except UnicodeDecodeError:
         return False
     return True
+
+
+def drop_label_row(raw: RawTable, id_column: str = "CASE") -> RawTable:
+    """SoSci's CSV and Excel downloads can carry the variable labels as a second header
+    line ("Interview-Nummer (fortlaufend)" under ``CASE``); that line is not a case.
+
+    Dropped (with a note) when the first row's case number is text and the others are numbers.
+    """
+    frame = raw.frame
+    column = next((c for c in frame.columns if str(c).strip().upper() == id_column), None)
+    if column is None or len(frame) < 1:
+        return raw
+    cases = frame[column].astype("string").str.strip()
+    first = cases.iloc[0]
+    rest = cases.iloc[1:].dropna()
+    if first is pd.NA or not first or first.isdigit():
+        return raw
+    if len(rest) and not rest.str.fullmatch(r"\d+").fillna(False).all():
+        return raw
+    label_row = int(raw.source_rows.iloc[0])
+    raw.frame = frame.iloc[1:].reset_index(drop=True)
+    raw.source_rows = raw.source_rows.iloc[1:].reset_index(drop=True)
+    raw.notes.append(
+        (
+            "label_row",
+            f"row {label_row} holds the variable labels (a second header line), not a case; "
+            "it was not read as one",
+        )
+    )
+    return raw

@@ -56,6 +56,7 @@ RULES_DE = {
     "nul_bytes": "NUL-Zeichen in der Datei entfernt",
     "id_pattern": "Kennung passt nicht zum Schema der Befragung",
     "mojibake": "Text falsch kodiert (z. B. „Ã¶“ statt „ö“)",
+    "label_row": "Zeile mit Variablenbeschriftungen übersprungen",
 }
 
 #: More than this share of a file's columns unknown to the codebook: another survey's file.
@@ -357,7 +358,8 @@ def _parse_dates(text: pd.Series, fmt: str) -> pd.Series:
 
 def _to_date(cells: pd.Series, text: pd.Series) -> pd.Series:
     if is_datetime64_any_dtype(cells):
-        return cells.dt.tz_localize(None).dt.normalize() if cells.dt.tz else cells.dt.normalize()
+        naive = cells.dt.tz_localize(None) if cells.dt.tz else cells
+        return _in_nanosecond_range(naive.dt.normalize())
     dates = pd.Series(pd.NaT, index=cells.index, dtype="datetime64[ns]")
     todo = text.notna()
     for fmt in _DATE_FORMATS:
@@ -376,7 +378,7 @@ _EXPECTED = {
     "likert": "an integer code",
     "rating": "a whole number",
     "number": "a number",
-    "date": "a date (DD.MM.YYYY or YYYY-MM-DD)",
+    "date": "a date between 1678 and 2261 (DD.MM.YYYY or YYYY-MM-DD)",
     "text": "text",
 }
 
@@ -1092,6 +1094,8 @@ def _compare_value_labels(
         if not labels or item is None or option is not None:
             continue
         for code, label in labels.items():
+            if not isinstance(code, int | float):
+                continue  # labels of a text variable: the codebook labels codes only
             expected = item.label_for(code)
             if expected is not None and expected.strip() != str(label).strip():
                 issues.add_file(

@@ -602,6 +602,10 @@ def read_wave(manifest_or_path: str | Path | Manifest) -> Wave:
         raw = read_with_syntax(manifest.file, manifest.syntax, **manifest.reader_options)
     else:
         raw = read_raw(manifest.file, manifest.format, **manifest.reader_options)
+    if manifest.tool == "sosci":
+        from welcome_eval.ingest.tools import drop_label_row
+
+        raw = drop_label_row(raw)
     fieldwork = (
         (manifest.fieldwork_start, manifest.fieldwork_end)
         if manifest.fieldwork_start and manifest.fieldwork_end
