@@ -377,7 +377,8 @@ def test_user_missing_values_of_the_file_become_missing_and_1583_quarantines_its
     assert wave.counts["quarantined"] == 1
     errors = wave.issues[wave.issues["severity"] == "error"]
     assert errors[["row", "column", "value", "rule"]].values.tolist() == [
-        [4, "mydate", "1583-01-01", "type"]
+        [4, "mydate", "1583-01-01", "type"],
+        [4, "dtime", "1583-01-01", "type"],  # the DATETIME of the same case, same rule
     ]
     data = wave.data.set_index("row")
     codes = wave.missing_codes.set_axis(wave.data["row"])
@@ -455,32 +456,7 @@ def test_user_missing_values_of_a_portable_file_become_missing(tmp_path, monkeyp
     assert note["column"].tolist() == ["MYLABL"] and "(2)" in note["message"].iloc[0]
 
 
-#: Files with value labels on string variables: validation's comparison of value labels
-#: with the codebook (``_compare_value_labels`` -> ``Item.label_for``) converts each
-#: label's value with ``int()`` and fails the whole wave with a ValueError.
-STRING_LABELS = {
-    "haven_labelled-str.sav",
-    "pyreadstat_missing_char.sav",
-    "pyreadstat_simple_alltypes.sav",
-}
-
-
-@pytest.mark.parametrize(
-    "name",
-    [
-        pytest.param(
-            name,
-            marks=pytest.mark.xfail(
-                strict=True,
-                raises=ValueError,
-                reason="validation._compare_value_labels: string value labels (maintainer)",
-            ),
-        )
-        if name in STRING_LABELS
-        else name
-        for name in FILES
-    ],
-)
+@pytest.mark.parametrize("name", FILES)
 def test_every_real_file_reads_as_a_wave(tmp_path, monkeypatch, name):
     """Each column an item of its type (text, date, number); nothing fails the wave."""
     frame, meta = _pyreadstat(name, disable_datetime_conversion=True)
@@ -504,12 +480,6 @@ def test_every_real_file_reads_as_a_wave(tmp_path, monkeypatch, name):
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="validation._to_date keeps datetime64 cells outside the nanosecond range "
-    "(maintainer): a DATETIME of 1583 is accepted where a DATE of 1583 is quarantined",
-)
 def test_a_datetime_before_1677_quarantines_its_row_as_a_date_does(tmp_path, monkeypatch):
     items = [
         _item("dtime", "date"),
