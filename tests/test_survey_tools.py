@@ -432,6 +432,35 @@ def test_malformed_codes_are_refused(codes, message):
         Codebook.from_dict(_codebook(codes=codes))
 
 
+def test_codes_can_come_with_a_scale():
+    """LimeSurvey array questions share one answer set (A1..A5): declare its codes once."""
+    raw = _codebook()
+    raw["scales"] = {
+        "ls5": {"type": "likert", "values": {n: str(n) for n in range(1, 6)},
+                "codes": {f"A{n}": n for n in range(1, 6)}}
+    }  # fmt: skip
+    raw["items"] += [{"id": "a1", "scale": "ls5"}, {"id": "a2", "scale": "ls5"}]
+    codebook = Codebook.from_dict(raw)
+    assert codebook["a2"].codes == {"A1": 1, "A2": 2, "A3": 3, "A4": 4, "A5": 5}
+
+
+def test_participant_fields_of_limesurvey_are_not_read(tmp_path, surveys):
+    text = (LIME / "results-survey123456_code.csv").read_bytes().decode("utf-8-sig")
+    lines = text.split("\r\n")
+    lines[0] += ',"firstname","email","attribute_1"'
+    for n in range(1, 5):
+        lines[n] += f',"Vorname{n}","p{n}@example.org","Kreuztal"'
+    folder = tmp_path / "data" / "lstest" / "2025"
+    folder.mkdir(parents=True)
+    (folder / "export.csv").write_bytes("\r\n".join(lines).encode("utf-8-sig"))
+    fields = {"survey": "lstest", "wave": "2025", "file": "export.csv", "demo": True,
+              "tool": "limesurvey", "columns": LIME_COLUMNS}  # fmt: skip
+    (folder / "manifest.yaml").write_text(yaml.safe_dump(fields), encoding="utf-8")
+    wave = read_wave(folder / "manifest.yaml")
+    assert wave.issues.empty
+    assert not {"firstname", "email", "attribute_1"} & set(wave.data.columns)
+
+
 def test_codes_are_for_coded_items_only():
     raw = _codebook()
     raw["items"].append({"id": "t", "type": "text", "codes": {"A1": 1}})

@@ -62,6 +62,8 @@ TOOL_PRESETS: dict[str, dict[str, Any]] = {
         "ignore": [
             "submitdate", "lastpage", "startlanguage", "seed", "startdate", "datestamp",
             "refurl", "ipaddr", "*Time", "groupTime*", "token", "quota_exit", "interviewtime",
+            # Participant list fields (personal data) are never read.
+            "firstname", "lastname", "email", "attribute_*",
         ],
         "respondent_id": "id",
         "duration": "interviewtime",
