@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import csv
+import functools
 import io
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 import pytest
 import yaml
+from _reference import REFERENCE, load_reference
+from bs4 import BeautifulSoup
 
 from welcome_eval.ingest.codebook import Codebook
 
@@ -19,10 +25,15 @@ HEADER = [
 ]  # fmt: skip
 
 
-#: Reference values written by the R scripts beside them, and their public data.
-REFERENCE = Path(__file__).parent / "reference"
 #: The psych::bfi items in tests/reference/bfi_subset.csv.
 BFI_ITEMS = [f"{trait}{number}" for trait in "AC" for number in range(1, 6)]
+
+
+@pytest.fixture(scope="session")
+def reference():
+    """``reference(name)``: the parsed R reference values ``tests/reference/<name>.json``
+    (a clear error naming the R script if the file is missing)."""
+    return load_reference
 
 
 @pytest.fixture(scope="session")
@@ -132,6 +143,46 @@ def built_reports(tmp_path_factory):
             os.environ["SOURCE_DATE_EPOCH"] = before
 
 
+#: Images embedded in the pages (base64), left out of the text the scans read.
+DATA_URI = re.compile(r"data:image/[a-z+]+;base64,[A-Za-z0-9+/=]+")
+
+
+@dataclass
+class BuiltPage:
+    """One HTML page of the demo build, read once per session and parsed at most once.
+
+    Shared by every test that scans the build: read it, never change it (no
+    ``decompose()``, no ``extract()`` on :attr:`soup`).
+    """
+
+    name: str  #: the path inside the output folder, POSIX ("kommunen/2021/bericht.html")
+    path: Path
+    html: str  #: the page as written
+
+    @functools.cached_property
+    def text(self) -> str:
+        """The page without its embedded images (``data:`` URIs)."""
+        return DATA_URI.sub("", self.html)
+
+    @functools.cached_property
+    def soup(self) -> BeautifulSoup:
+        """The parsed page (``html.parser``), parsed on first use."""
+        return BeautifulSoup(self.html, "html.parser")
+
+
+@pytest.fixture(scope="session")
+def built_pages(built_reports) -> dict[str, BuiltPage]:
+    """Every HTML page of ``built_reports`` by its path inside the output folder, in
+    path order: the scans of the full build share one reading and one parse."""
+    out = Path(built_reports.out_dir)
+    return {
+        page.relative_to(out).as_posix(): BuiltPage(
+            page.relative_to(out).as_posix(), page, page.read_text(encoding="utf-8")
+        )
+        for page in sorted(out.rglob("*.html"))
+    }
+
+
 @pytest.fixture(scope="session")
 def report_kernel():
     """One long-lived kernel for the tests that execute a notebook (reset
@@ -158,9 +209,31 @@ def notebook_text(notebook) -> str:
 
 
 #: Fixtures that build reports, start kernels or open a browser: their tests are slow.
-SLOW_FIXTURES = {"built_reports", "report_kernel", "site", "browser", "tiny"}
+SLOW_FIXTURES = {"built_reports", "built_pages", "report_kernel", "site", "browser", "tiny"}
 #: Modules whose every test builds, opens a browser or starts processes.
 SLOW_MODULES = {"test_browser", "test_blas_independence", "test_notebooks"}
+
+
+def fast_sample(values: Iterable, *, every: int = 3, ids=None) -> list:
+    """Parameters of a large parametrisation in two tiers: every ``every``-th value
+    (the first, the ``every + 1``-th, …) runs in the fast tier, the others carry the
+    ``slow`` marker, so ``make test`` still runs them all.
+
+    ``values`` may hold ``pytest.param(...)`` entries (their ids and marks are
+    kept); ``ids`` is a list of ids or a function of the value, as in
+    ``pytest.mark.parametrize``.
+    """
+    params = []
+    for index, value in enumerate(values):
+        if isinstance(value, type(pytest.param(None))):
+            args, marks, id_ = value.values, list(value.marks), value.id
+        else:
+            args, marks = (value,), []
+            id_ = ids(value) if callable(ids) else (ids[index] if ids is not None else None)
+        if index % every:
+            marks.append(pytest.mark.slow)
+        params.append(pytest.param(*args, marks=marks, id=id_))
+    return params
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 import re
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -385,14 +384,10 @@ def test_for_municipality_gives_what_the_benchmark_report_needs(history):
 
 
 @pytest.mark.parametrize("case", ["five", "four", "seven", "two"])
-def test_peer_quartiles_agree_with_r(case):
-    import json
-
-    reference = json.loads(
-        (Path(__file__).parent / "reference" / "checklist_quartiles.json").read_text()
-    )[case]
-    values = reference["values"]
+def test_peer_quartiles_agree_with_r(case, reference):
+    expected = reference("checklist_quartiles")[case]
+    values = expected["values"]
     table = peers_table({"own": 50.0, **{f"p{k}": v for k, v in enumerate(values)}})
     row = position(table, "own").iloc[0]
     assert row["n_peers"] == len(values)
-    assert [row["peer_q1"], row["peer_median"], row["peer_q3"]] == pytest.approx(reference["q"])
+    assert [row["peer_q1"], row["peer_median"], row["peer_q3"]] == pytest.approx(expected["q"])

@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
 from conftest import good_row, write_wave
 
 from welcome_eval.cli import main
@@ -34,6 +35,7 @@ def test_validate_unreadable_exits_2(tmp_path, capsys):
     assert main(["validate", str(tmp_path / "nowhere")]) == 2
 
 
+@pytest.mark.slow  # starts a Python process
 def test_console_script_runs_without_traceback(tmp_path):
     result = subprocess.run(
         [

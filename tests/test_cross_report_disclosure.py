@@ -20,7 +20,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from bs4 import BeautifulSoup
 from conftest import notebook_text
 
 from welcome_eval.analysis import benchmark
@@ -234,13 +233,14 @@ def _seen(cells_published: pd.DataFrame, counts: pd.DataFrame) -> pd.DataFrame:
 @pytest.mark.parametrize(
     ("full", "expected"),
     [
-        (False, {(MESCHEDE, "willkommen"): (40, 21)}),
-        (
+        pytest.param(False, {(MESCHEDE, "willkommen"): (40, 21)}, id="shipped-record"),
+        pytest.param(
             True,
             {(HALLENBERG, "bleibeabsicht"): (1, 1), (BAD_SASSENDORF, "bleibeabsicht"): (4, 2)},
+            id="full-participation",
+            marks=pytest.mark.slow,  # the fast tier runs the shipped record
         ),
     ],
-    ids=["shipped-record", "full-participation"],
 )
 def test_tables_gated_one_by_one_give_hidden_values_away(demo_counts, full, expected) -> None:
     # Negative control: what the reports published before (every table gated
@@ -257,8 +257,16 @@ def test_tables_gated_one_by_one_give_hidden_values_away(demo_counts, full, expe
     assert set(zip(pinned["cell"], pinned["system"], strict=True)) == {(a, i) for a, i in expected}
 
 
-@pytest.mark.parametrize("full", [False, True], ids=["shipped-record", "full-participation"])
-@pytest.mark.parametrize("wave", ["2021", "2023"])
+# The fast tier runs the wave and record of the Meschede case; make test all four.
+@pytest.mark.parametrize(
+    ("wave", "full"),
+    [
+        pytest.param("2023", False, id="2023-shipped-record"),
+        pytest.param("2023", True, id="2023-full-participation", marks=pytest.mark.slow),
+        pytest.param("2021", False, id="2021-shipped-record", marks=pytest.mark.slow),
+        pytest.param("2021", True, id="2021-full-participation", marks=pytest.mark.slow),
+    ],
+)
 def test_the_plan_leaves_no_hidden_value_pinned(demo_counts, wave, full) -> None:
     counts = demo_counts[wave]
     participants = _participants(demo_data_dir(), wave)
@@ -376,12 +384,13 @@ def test_the_attack_fails_on_the_municipal_reports(tmp_path, report_kernel) -> N
     assert {HALLENBERG, BAD_SASSENDORF} <= set(pinned["cell"])
 
 
-def test_the_full_demo_build_publishes_nothing_that_pins_a_hidden_cell(built_reports) -> None:
+def test_the_full_demo_build_publishes_nothing_that_pins_a_hidden_cell(
+    built_reports, built_pages
+) -> None:
     out = built_reports.out_dir
     hidden_cells = 0
-    for page in out.rglob("*.html"):
-        soup = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
-        for table in soup.find_all("table", class_="gate-protected"):
+    for page in built_pages.values():
+        for table in page.soup.find_all("table", class_="gate-protected"):
             hidden_cells += sum(td.get_text().strip() == "." for td in table.find_all("td"))
     assert hidden_cells > 1000
     for wave in ("2021", "2023"):

@@ -182,19 +182,36 @@ def test_lp_pins_cell_when_partner_is_zero() -> None:
     assert audit(suppress(inner)).empty
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(
-    st.integers(2, 5).flatmap(
-        lambda rows: st.integers(2, 4).flatmap(
-            lambda cols: st.lists(
-                st.lists(st.integers(0, 14), min_size=cols, max_size=cols),
-                min_size=rows,
-                max_size=rows,
-            )
+#: Small count tables: 2–5 rows, 2–4 columns, counts 0–14.
+TABLES = st.integers(2, 5).flatmap(
+    lambda rows: st.integers(2, 4).flatmap(
+        lambda cols: st.lists(
+            st.lists(st.integers(0, 14), min_size=cols, max_size=cols),
+            min_size=rows,
+            max_size=rows,
         )
     )
 )
+#: Examples per run: a few in the fast tier, the full number in the slow one.
+FAST_EXAMPLES, FULL_EXAMPLES = 10, 60
+_PROPERTY = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@settings(_PROPERTY, max_examples=FAST_EXAMPLES)
+@given(TABLES)
 def test_property_audit_recovers_nothing(cells: list[list[int]]) -> None:
+    check_audit_recovers_nothing(cells)
+
+
+@pytest.mark.slow
+@settings(_PROPERTY, max_examples=FULL_EXAMPLES)
+@given(TABLES)
+def test_property_audit_recovers_nothing_many_tables(cells: list[list[int]]) -> None:
+    check_audit_recovers_nothing(cells)
+
+
+def check_audit_recovers_nothing(cells: list[list[int]]) -> None:
+    """Suppression of ``cells`` hides every small cell from the audit's attacks."""
     inner = pd.DataFrame(cells)
     try:
         s = suppress(inner)

@@ -80,6 +80,7 @@ def test_codebook_loads_with_items_and_constructs():
 # generator
 
 
+@pytest.mark.slow  # writes every newcomer demo wave
 def test_generator_writes_the_shipped_demo_data_byte_for_byte(tmp_path: Path):
     written = write_newcomer_demo(tmp_path)
     root = tmp_path / "neubuerger"

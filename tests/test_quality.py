@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import json
 import shutil
 from pathlib import Path
 
@@ -16,7 +15,7 @@ import nbformat
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import HEADER, REFERENCE, good_row, write_wave
+from conftest import HEADER, good_row, write_wave
 
 from welcome_eval import read_wave
 from welcome_eval.analysis import newcomers, quality
@@ -33,9 +32,9 @@ NOTEBOOK = notebooks_dir() / "qualitaet.ipynb"
 
 
 @pytest.fixture(scope="module")
-def r_weights() -> dict:
+def r_weights(reference) -> dict:
     """Kish's design effect and weight summaries computed by tests/reference/quality_weights.R."""
-    return json.loads((REFERENCE / "quality_weights.json").read_text(encoding="utf-8"))["weights"]
+    return reference("quality_weights")["weights"]
 
 
 def bad_rows() -> list[list[object]]:

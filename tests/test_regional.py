@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import json
-
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import REFERENCE
 
 from welcome_eval import stats
 from welcome_eval.analysis import regional
@@ -16,8 +13,6 @@ from welcome_eval.config import demo_data_dir
 from welcome_eval.ingest.codebook import Codebook
 from welcome_eval.ingest.wave import read_wave
 from welcome_eval.publish.privacy import protect, redact_answers
-
-R = json.loads((REFERENCE / "regional.json").read_text(encoding="utf-8"))
 
 
 @pytest.fixture(scope="module")
@@ -108,34 +103,34 @@ def test_alpha_rating():
 # effect sizes and comparisons against R
 
 
-def test_cohens_h_matches_r():
-    reference = R["cohens_h"]
-    h = regional.cohens_h(np.array(reference["p1"]), np.array(reference["p2"]))
-    np.testing.assert_allclose(h, reference["h"], rtol=1e-12, atol=1e-15)
+def test_cohens_h_matches_r(reference):
+    expected = reference("regional")["cohens_h"]
+    h = regional.cohens_h(np.array(expected["p1"]), np.array(expected["p2"]))
+    np.testing.assert_allclose(h, expected["h"], rtol=1e-12, atol=1e-15)
     with pytest.raises(ValueError, match="between 0 and 1"):
         regional.cohens_h(1.2, 0.5)
 
 
-def test_compare_two_groups_matches_r_with_holm(kommunen):
-    reference = R["two_groups"]
+def test_compare_two_groups_matches_r_with_holm(kommunen, reference):
+    expected = reference("regional")["two_groups"]
     items = ["zuf_gesamt", "zuf_beratung"]
     rows = []
     for group in ("early", "late"):
-        for position in range(len(reference[group]["a"])):
+        for position in range(len(expected[group]["a"])):
             rows.append(
                 {
                     "phase": group,
-                    "zuf_gesamt": float(reference[group]["a"][position]),
-                    "zuf_beratung": float(reference[group]["b"][position]),
+                    "zuf_gesamt": float(expected[group]["a"][position]),
+                    "zuf_beratung": float(expected[group]["b"][position]),
                 }
             )
     data = pd.DataFrame(rows)
     table = regional.compare_two_groups(
         data, items, group="phase", first="early", second="late", codebook=kommunen
     )
-    np.testing.assert_allclose(table["p_value"], reference["p_value"], rtol=1e-10)
-    np.testing.assert_allclose(table["p_adj"], reference["p_holm"], rtol=1e-10)
-    np.testing.assert_allclose(table["rank_biserial"], reference["rank_biserial"], rtol=1e-10)
+    np.testing.assert_allclose(table["p_value"], expected["p_value"], rtol=1e-10)
+    np.testing.assert_allclose(table["p_adj"], expected["p_holm"], rtol=1e-10)
+    np.testing.assert_allclose(table["rank_biserial"], expected["rank_biserial"], rtol=1e-10)
     assert table["result"].iloc[0].startswith("erheblich höher (Effektstärke r = 0,88")
     assert table["result"].iloc[1].startswith("kein belastbarer Unterschied")
     assert table["n_first"].tolist() == [8, 8] and table["n_second"].tolist() == [7, 7]

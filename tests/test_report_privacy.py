@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from bs4 import BeautifulSoup
+from conftest import BuiltPage
 
 from welcome_eval import synth
 from welcome_eval.config import demo_data_dir
@@ -26,22 +27,16 @@ from welcome_eval.publish.privacy import protect
 from welcome_eval.synth import checklist as synth_checklist
 from welcome_eval.synth import newcomers as synth_newcomers
 
-DATA_URI = re.compile(r"data:image/[a-z+]+;base64,[A-Za-z0-9+/=]+")
+
+def _pages(built_pages: dict[str, BuiltPage]) -> dict[str, str]:
+    """Every page's text without its embedded images."""
+    return {name: page.text for name, page in built_pages.items()}
 
 
-def _pages(built) -> dict[str, str]:
+def _report_pages(built_pages: dict[str, BuiltPage]) -> dict[str, BeautifulSoup]:
+    """Pages made from notebooks (not the index or the catalogue), parsed once per session."""
     return {
-        p.relative_to(built.out_dir).as_posix(): DATA_URI.sub("", p.read_text(encoding="utf-8"))
-        for p in sorted(built.out_dir.rglob("*.html"))
-    }
-
-
-def _report_pages(built) -> dict[str, BeautifulSoup]:
-    """Pages made from notebooks (not the index or the catalogue)."""
-    return {
-        name: BeautifulSoup(text, "html.parser")
-        for name, text in _pages(built).items()
-        if not name.endswith("index.html")
+        name: page.soup for name, page in built_pages.items() if not name.endswith("index.html")
     }
 
 
@@ -73,8 +68,8 @@ def _number(text: str) -> float | None:
     return value / 100 if percent else value
 
 
-def test_the_build_produced_every_kind_of_report(built_reports) -> None:
-    names = set(_pages(built_reports))
+def test_the_build_produced_every_kind_of_report(built_pages) -> None:
+    names = set(built_pages)
     assert "index.html" in names and "forschung/index.html" in names
     assert any(n.startswith("gemeinden/") for n in names)
     assert {"kommunen/2021/bericht.html", "neubuerger/2023/bericht.html"} <= names
@@ -116,18 +111,18 @@ def test_the_fast_canary_scan_finds_what_substring_search_finds() -> None:
     assert find_canaries("P000001234", canaries) == []
 
 
-def test_no_planted_canary_appears_in_any_page(built_reports) -> None:
+def test_no_planted_canary_appears_in_any_page(built_pages) -> None:
     canaries = _canaries()
     assert len(canaries) > 1000  # the scan really looks for the ids
-    pages = _pages(built_reports)
+    pages = _pages(built_pages)
     for name, text in pages.items():
         found = find_canaries(text, canaries)
         assert not found, (name, found[:5])
 
 
-def test_every_table_and_figure_passed_the_gate(built_reports) -> None:
+def test_every_table_and_figure_passed_the_gate(built_pages) -> None:
     checked_tables = checked_figures = 0
-    for name, page in _report_pages(built_reports).items():
+    for name, page in _report_pages(built_pages).items():
         for table in page.find_all("table"):
             classes = table.get("class") or []
             assert {"gate-protected", "gate-not-personal"} & set(classes), (name, str(table)[:200])
@@ -139,9 +134,9 @@ def test_every_table_and_figure_passed_the_gate(built_reports) -> None:
     assert checked_tables > 100 and checked_figures > 100
 
 
-def test_no_number_is_shown_for_a_group_below_the_minimum(built_reports) -> None:
+def test_no_number_is_shown_for_a_group_below_the_minimum(built_pages) -> None:
     rows_checked = 0
-    for name, page in _report_pages(built_reports).items():
+    for name, page in _report_pages(built_pages).items():
         for table in page.find_all("table", class_="gate-tidy"):
             min_n = int(table["data-min-n"])
             for row in table.find("tbody").find_all("tr"):
@@ -212,9 +207,9 @@ def test_the_attack_recovers_a_cell_without_secondary_suppression() -> None:
     assert _attack_tidy(gated.find("table")) == []
 
 
-def test_suppressed_cells_cannot_be_recovered_from_published_totals(built_reports) -> None:
+def test_suppressed_cells_cannot_be_recovered_from_published_totals(built_pages) -> None:
     attacked = 0
-    for name, page in _report_pages(built_reports).items():
+    for name, page in _report_pages(built_pages).items():
         for table in page.find_all("table", class_="gate-tidy"):
             if table.find("tr", attrs={"data-total": True}) and table.find(
                 "tr", attrs={"data-n": "."}
@@ -232,19 +227,17 @@ def test_suppressed_cells_cannot_be_recovered_from_published_totals(built_report
     assert attacked >= 1
 
 
-def test_agency_edition_has_no_code_and_research_edition_folds_it(built_reports) -> None:
-    agency = (built_reports.out_dir / "kommunen/2021/bericht.html").read_text(encoding="utf-8")
-    research = (built_reports.out_dir / "forschung/kommunen/2021/bericht.html").read_text(
-        encoding="utf-8"
-    )
+def test_agency_edition_has_no_code_and_research_edition_folds_it(built_pages) -> None:
+    agency = built_pages["kommunen/2021/bericht.html"].html
+    research = built_pages["forschung/kommunen/2021/bericht.html"].html
     assert "<details" not in agency and "read_wave" not in agency
     assert '<details class="code">' in research and "read_wave" in research
     assert 'href="../../forschung/kommunen/2021/bericht.html"' in agency
     assert 'href="../../../kommunen/2021/bericht.html"' in research
 
 
-def test_index_links_every_report_and_is_searchable(built_reports) -> None:
-    index = (built_reports.out_dir / "index.html").read_text(encoding="utf-8")
+def test_index_links_every_report_and_is_searchable(built_reports, built_pages) -> None:
+    index = built_pages["index.html"].html
     for report in built_reports.reports:
         relative = report.relative_to(built_reports.out_dir).as_posix()
         assert f'href="{relative}"' in index, relative

@@ -7,6 +7,7 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 import pyreadstat
+import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -80,12 +81,26 @@ def _read(directory, name, fmt, content):
     return read_wave(directory)
 
 
-@settings(
-    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
+#: Examples per run: a few in the fast tier, the full number in the slow one.
+FAST_EXAMPLES, FULL_EXAMPLES = 3, 25
+_ROUND_TRIP = settings(deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+
+
+@settings(_ROUND_TRIP, max_examples=FAST_EXAMPLES)
 @given(frame=waves())
 def test_csv_xlsx_and_sav_read_back_identically(tmp_path_factory, frame):
-    base = tmp_path_factory.mktemp("rt")
+    check_round_trip(tmp_path_factory.mktemp("rt"), frame)
+
+
+@pytest.mark.slow
+@settings(_ROUND_TRIP, max_examples=FULL_EXAMPLES)
+@given(frame=waves())
+def test_csv_xlsx_and_sav_read_back_identically_many_waves(tmp_path_factory, frame):
+    check_round_trip(tmp_path_factory.mktemp("rt"), frame)
+
+
+def check_round_trip(base, frame):
+    """Write ``frame`` in the three formats, read each back and compare."""
     read = {
         "csv": _read(base / "csv", "w.csv", "csv", csv_bytes(frame, CB)),
         "xlsx": _read(

@@ -283,6 +283,7 @@ def test_sav_reads_back_with_labels(demo_dirs, waves) -> None:
         assert missing == {float(code) for code in item.missing_codes}
 
 
+@pytest.mark.slow  # writes the whole demo data set
 def test_shipped_demo_data_is_what_the_generator_writes(tmp_path: Path) -> None:
     from welcome_eval.config import demo_data_dir
     from welcome_eval.synth import write_demo
