@@ -206,6 +206,28 @@ def test_heading_matcher_styles():
     assert matcher.match("Wo wohnen Sie?") is None
 
 
+def test_german_full_text_headings_of_limesurvey_fields(tmp_path, surveys):
+    """A German-language survey writes its own fields' headings in German."""
+    german = [
+        "Antwort ID", "Datum Abgeschickt", "Letzte Seite", "Start-Sprache",
+        "Zufallsstartwert", "Datum gestartet", "Datum letzte Aktivität",
+    ]  # fmt: skip
+    data = (LIME / "results-survey123456_full.csv").read_bytes().decode("utf-8-sig")
+    header, rest = data.split("\r\n", 1)
+    english = header.split(",")[:7]
+    assert english[0] == '"Response ID"'
+    header = ",".join([*(f'"{g}"' for g in german), *header.split(",")[7:]])
+    folder = tmp_path / "data" / "lstest" / "2025"
+    folder.mkdir(parents=True)
+    (folder / "export.csv").write_bytes(("\ufeff" + header + "\r\n" + rest).encode("utf-8"))
+    fields = {"survey": "lstest", "wave": "2025", "file": "export.csv", "demo": True,
+              "tool": "limesurvey"}  # fmt: skip
+    (folder / "manifest.yaml").write_text(yaml.safe_dump(fields), encoding="utf-8")
+    wave = read_wave(folder / "manifest.yaml")
+    assert wave.issues.empty, wave.issues[["column", "rule"]].values.tolist()
+    assert wave.provenance["column_map"]["lfdn"] == "Antwort ID"
+
+
 def test_unmatched_headings_give_a_short_message(tmp_path, surveys):
     """60 long questions the codebook does not know: exit 2, a few names, the count of the rest."""
     questions = [

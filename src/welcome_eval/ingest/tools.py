@@ -46,7 +46,7 @@ MAX_SYNTAX_BYTES = 4 << 20
 #: ``G01Q05_SQ001`` (ExpressionScript style), ``id``, ``submitdate``.
 _CODE = re.compile(r"([A-Za-z_][A-Za-z0-9_#]*(?:\[[^\]\s]{1,40}\])*)(?=$|[^A-Za-z0-9_#\[])")
 
-#: Full-text headings of LimeSurvey's own fields (``createFieldMap``, English) -> field name.
+#: Full-text headings of LimeSurvey's own fields (``createFieldMap``) -> field name.
 LIMESURVEY_FIELD_TEXTS = {
     "response id": "id",
     "date submitted": "submitdate",
@@ -60,6 +60,15 @@ LIMESURVEY_FIELD_TEXTS = {
     "total time": "interviewtime",
     "access code": "token",
     "token": "token",
+    # German, as German-language surveys write them (seen in users' published code).
+    "antwort id": "id",
+    "datum abgeschickt": "submitdate",
+    "letzte seite": "lastpage",
+    "start-sprache": "startlanguage",
+    "zufallsstartwert": "seed",
+    "zufallsgeneratorstartwert": "seed",
+    "datum gestartet": "startdate",
+    "datum letzte aktivität": "datestamp",
 }
 
 
