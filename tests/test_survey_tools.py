@@ -178,6 +178,40 @@ def test_limesurvey_answer_codes_without_codes_quarantine_every_answered_row(tmp
     assert set(wave.issues["rule"]) == {"type"}
 
 
+def test_a_codebook_that_knows_the_question_codes_needs_no_column_mapping(tmp_path, surveys):
+    """Aliases = LimeSurvey's question codes, and for multiple choice the subquestion codes."""
+    path = surveys / "lstest" / "codebook.yaml"
+    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    aliases = {"quelle": "G01Q01", "quelle_sonst": "G01Q01[other]", "zufriedenheit": "G01Q02",
+               "angebote": "G01Q03", "verbesserung": "G01Q04"}  # fmt: skip
+    for item in raw["items"]:
+        if item["id"] in aliases:
+            item["aliases"] = [aliases[item["id"]]]
+        if item["id"] == "angebote":
+            item["codes"] = {"SQ001": 1, "SQ002": 2, "SQ003": 3}
+    path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    for name, syntax in (
+        ("results-survey123456_code.csv", None),
+        ("survey_123456_SPSS_data_file.dat", "survey_123456_SPSS_syntax_file.sps"),
+    ):
+        files = [name, *([syntax] if syntax else [])]
+        fields = {"syntax": syntax} if syntax else {}
+        manifest = _wave(tmp_path / name, LIME, files, survey="lstest", tool="limesurvey", **fields)
+        wave = read_wave(manifest)
+        assert wave.issues.empty, wave.issues[["column", "rule"]].values.tolist()
+        assert _same(wave.data["angebote_2"].tolist()[:2], [0.0, 1.0])
+        assert _same(wave.data["quelle"].tolist(), [2.0, 7.0, 1.0, NAN])
+
+
+def test_multiple_choice_codes_name_existing_options():
+    raw = _codebook()
+    raw["items"].append(
+        {"id": "m", "type": "multiple", "values": {1: "a", 2: "b"}, "codes": {"SQ003": 3}}
+    )
+    with pytest.raises(CodebookError, match="3 is neither a value"):
+        Codebook.from_dict(raw)
+
+
 def test_code_headings_in_bracket_and_underscore_form_are_one_name(tmp_path, surveys):
     """The R and SPSS exports rename G01Q03[SQ001] to G01Q03_SQ001; one mapping serves both."""
     assert bracket_key("G01Q03[SQ001]") == bracket_key("G01Q03_SQ001") == "g01q03_sq001"

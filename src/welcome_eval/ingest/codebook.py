@@ -69,7 +69,8 @@ class Item:
     #: a file whose ids mostly do not is taken for another survey's file.
     pattern: str | None = None
     #: Answer codes as the file writes them (text such as LimeSurvey's ``A1`` or
-    #: ``-oth-``) -> the numeric code of :attr:`values` or :attr:`missing_codes`.
+    #: ``-oth-``) -> the numeric code of :attr:`values` or :attr:`missing_codes`; for
+    #: multiple choice the file's option codes (``SQ001``) -> the option's code.
     codes: dict[str, int] = field(default_factory=dict)
 
     @property
@@ -447,12 +448,14 @@ def _file_codes(
             f"{where}: codes must map the file's answer codes to numeric codes, "
             "e.g. codes: {{A1: 1, A2: 2, -oth-: 7}}"
         )
-    if item_type not in CODED_TYPES:
+    if item_type not in (*CODED_TYPES, "multiple"):
         raise CodebookError(
-            f"{where}: codes are for coded items ({', '.join(CODED_TYPES)}), not {item_type}"
+            f"{where}: codes are for coded items ({', '.join(CODED_TYPES)}) and multiple "
+            f"choice (the options' codes in the file), not {item_type}"
         )
-    # A rating's answers are its numbers (checked against min and max later).
-    known = {*values, *missing}
+    # A rating's answers are its numbers (checked against min and max later); a multiple
+    # choice item's codes name its options (LimeSurvey's subquestion codes SQ001, ...).
+    known = set(values) if item_type == "multiple" else {*values, *missing}
     result: dict[str, int] = {}
     for key, code in raw.items():
         text = str(key).strip() if isinstance(key, str | int) and not isinstance(key, bool) else ""

@@ -161,6 +161,10 @@ def _heading_matcher(codebook: Codebook, extra: Mapping[str, str]):
             for code, label in item.values.items():
                 names.setdefault(bracket_key(f"{item.id}_{code}"), f"{item.id}_{code}")
                 texts.setdefault(_fold(f"{item.label} [{label}]"), f"{item.id}_{code}")
+            # The file's option codes: G01Q03[SQ001] with alias G01Q03 and codes {SQ001: 1}.
+            for key, code in item.codes.items():
+                for name in (item.id, *item.aliases):
+                    names.setdefault(bracket_key(f"{name}[{key}]"), f"{item.id}_{code}")
         else:
             texts.setdefault(_fold(item.label), item.id)
     return HeadingMatcher(names, texts)
@@ -516,6 +520,7 @@ def _parse_multiple(
         known: set[str] = set()
         for code, label in item.values.items():
             names = {str(code), label.casefold()}
+            names |= {key.casefold() for key, option in item.codes.items() if option == code}
             known |= names
             picked = tokens.map(lambda found, names=names: bool(found & names))
             options[f"{item.id}_{code}"] = picked.astype("float64").mask(blank)
