@@ -39,6 +39,16 @@ _FORMATS = {"time": de.integer}
 CURVE_VALUES = ["survival", "se", "se_log", "ci_low", "ci_high", "n_event", "n_censor"]
 
 
+def _kaplan_meier(data: pd.DataFrame, *, event: str, by: str | None = None) -> pd.DataFrame:
+    """Kaplan–Meier curves of the stay in years as a tidy table
+    (:func:`welcome_eval.survival.retention.kaplan_meier`; its result object's ``table``
+    should the function return the fitted curves instead)."""
+    from welcome_eval.survival import retention
+
+    result = retention.kaplan_meier(data, duration="years", event=event, by=by)
+    return result if isinstance(result, pd.DataFrame) else result.table
+
+
 def with_answer_labels(data: pd.DataFrame, codebook: object, **columns: str) -> pd.DataFrame:
     """``data`` with a categorical column of answer labels for each coded column, named as
     given (``herkunft="Herkunft"``), categories in the codebook's order."""
@@ -129,10 +139,7 @@ def stays(
 
     min_n = report.min_n
     table = pd.concat(
-        [
-            retention.kaplan_meier(data, duration="years", event=event).assign(group=label)
-            for label, event in curves.items()
-        ],
+        [_kaplan_meier(data, event=event).assign(group=label) for label, event in curves.items()],
         ignore_index=True,
     )
     shown = protect(table, counts="n_risk", min_n=min_n, values=CURVE_VALUES)
@@ -184,7 +191,7 @@ def by_group(report: Report, data: pd.DataFrame, column: str) -> None:
     from welcome_eval.survival import retention
 
     min_n = report.min_n
-    km = retention.kaplan_meier(data, duration="years", event="left_region", by=column)
+    km = _kaplan_meier(data, event="left_region", by=column)
     test = retention.logrank(data, duration="years", event="left_region", group=column)
     p_text = "< 0,001" if test.p_value < 0.001 else "= " + de.number(test.p_value, 3)
     curves = protect(km, counts="n_risk", min_n=min_n, values=CURVE_VALUES)
@@ -236,7 +243,7 @@ def by_place(report: Report, data: pd.DataFrame, places: pd.DataFrame, *, horizo
     from welcome_eval.survival import retention
 
     min_n = report.min_n
-    km = retention.kaplan_meier(data, duration="years", event="left_region", by="district")
+    km = _kaplan_meier(data, event="left_region", by="district")
     curves = protect(km, counts="n_risk", min_n=min_n, values=CURVE_VALUES)
     ax = figures_retention.retention_curves(
         curves.table.dropna(subset=["survival"]),
