@@ -438,6 +438,18 @@ def test_a_sosci_label_row_under_the_header_is_not_a_case(tmp_path, surveys):
     assert "row 2 holds the variable labels" in wave.issues["message"].iloc[0]
 
 
+def test_a_large_syntax_file_must_hold_its_data(tmp_path, monkeypatch):
+    import welcome_eval.ingest.tools as tools
+
+    monkeypatch.setattr(tools, "MAX_SYNTAX_BYTES", 100)
+    sosci = SOSCI / "sosci_willkommen_2025-06-20_09-30.sps"
+    assert len(read_with_syntax(sosci, sosci).frame) == 3  # larger, but holds its data
+    with pytest.raises(ReadError, match="more than 100, and holds no data"):
+        read_with_syntax(
+            LIME / "survey_123456_SPSS_data_file.dat", LIME / "survey_123456_SPSS_syntax_file.sps"
+        )
+
+
 def test_sosci_import_script_gives_names_and_labels():
     table = read_with_syntax(
         SOSCI / "rdata_willkommen_2025-06-20_09-30.csv",

@@ -149,14 +149,23 @@ def _syntax_text(path: Path) -> str:
         raise ReadError(f"{path.name}: syntax file not found")
     size = path.stat().st_size
     if size > MAX_SYNTAX_BYTES:
-        raise FileLimitError(
-            f"{path.name}: the syntax file has {size} bytes, more than {MAX_SYNTAX_BYTES}"
-        )
+        # Only a syntax that holds the data (SoSci's SPSS download) may be larger, within
+        # the limit for text data files.
+        try:
+            check_file_size(path, "csv", limits())
+        except LimitError as exc:
+            raise FileLimitError(str(exc)) from None
     data = path.read_bytes()
     try:
-        return data.decode("utf-8-sig")
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        return data.decode("cp1252", errors="replace")
+        text = data.decode("cp1252", errors="replace")
+    if size > MAX_SYNTAX_BYTES and "\nBEGIN DATA" not in text:
+        raise FileLimitError(
+            f"{path.name}: the syntax file has {size} bytes, more than {MAX_SYNTAX_BYTES}, "
+            "and holds no data"
+        )
+    return text
 
 
 _SPSS_VARIABLES = re.compile(r"/VARIABLES\s*=\s*(.*?)\.\s*$", re.S | re.M | re.I)
