@@ -796,8 +796,10 @@ def _check_survey(
 
     Refused (:class:`FileValidationError`) when a required column is missing
     or more than :data:`MAX_UNKNOWN_COLUMN_SHARE` of the file's columns are
-    not in the codebook. The message names counts and codebook items, never
-    the file's own column names (a manifest may point at any file).
+    not in the codebook. The message names counts and codebook items, not the
+    file's own column names (a manifest may point at any file) - except for a survey
+    tool's export (``tool``), where it names the first three unmatched headings,
+    shortened to 30 characters, and counts the rest, so the mapping can be fixed.
     """
     total = len(mapping) + len(unknown)
     share = len(unknown) / total if total else 1.0
