@@ -57,6 +57,18 @@ def logic_in(source: str) -> list[str]:
     return sorted(found)
 
 
+def kinds(notebook: dict) -> dict[str, int]:
+    """Code cells per kind of logic (a cell with several kinds counts under each)."""
+    counted: dict[str, int] = {}
+    for cell in notebook["cells"]:
+        if cell["cell_type"] != "code":
+            continue
+        source = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+        for kind in logic_in(source):
+            counted[kind] = counted.get(kind, 0) + 1
+    return counted
+
+
 def measure(notebook: dict) -> dict[str, int]:
     """Code lines (non-empty, not comments), code cells and logic cells of a notebook."""
     cells = [c for c in notebook["cells"] if c["cell_type"] == "code"]
@@ -95,8 +107,15 @@ def main(revision: str = "5b95c29") -> None:
     print("-" * len(header))
     totals = {"before": dict.fromkeys(("lines", "cells", "logic"), 0)}
     totals["after"] = dict(totals["before"])
+    kinds_before: dict[str, int] = {}
+    kinds_after: dict[str, int] = {}
     for name in names:
         old = _before(revision, name)
+        for kind, count in (kinds(old) if old else {}).items():
+            kinds_before[kind] = kinds_before.get(kind, 0) + count
+        new = json.loads((NOTEBOOKS / name).read_text(encoding="utf-8"))
+        for kind, count in kinds(new).items():
+            kinds_after[kind] = kinds_after.get(kind, 0) + count
         before = measure(old) if old else {"lines": 0, "cells": 0, "logic": 0}
         after = measure(json.loads((NOTEBOOKS / name).read_text(encoding="utf-8")))
         for key in before:
@@ -111,6 +130,11 @@ def main(revision: str = "5b95c29") -> None:
     print(
         f"{'total':<26} " + " ".join(f"{b[k]:>6} → {a[k]:<4}" for k in ("lines", "cells", "logic"))
     )
+
+    print()
+    print("code cells per kind of logic (before → after):")
+    for kind in sorted({*kinds_before, *kinds_after}):
+        print(f"  {kind:<12} {kinds_before.get(kind, 0):>4} → {kinds_after.get(kind, 0)}")
 
 
 if __name__ == "__main__":
