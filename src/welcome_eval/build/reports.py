@@ -38,17 +38,15 @@ import nbformat
 from tqdm.auto import tqdm
 
 from welcome_eval._version import __version__
-
-from welcome_eval.present import markup
-
 from welcome_eval.build import outdir
-from welcome_eval.ingest.codebook import Codebook
 from welcome_eval.config import data_dir as default_data_dir
 from welcome_eval.config import notebooks_dir, surveys_dir, templates_dir
 from welcome_eval.errors import WelcomeEvalError
+from welcome_eval.ingest.codebook import Codebook
+from welcome_eval.ingest.wave import Manifest, Wave, find_manifests, read_wave
+from welcome_eval.present import markup
 from welcome_eval.present.german_format import date as german_date
 from welcome_eval.present.german_format import integer as german_integer
-from welcome_eval.ingest.wave import Manifest, Wave, find_manifests, read_wave
 
 TEMPLATES = templates_dir()
 #: Regional report per wave of a survey: ``notebooks/<survey>_welle.ipynb``.
