@@ -189,3 +189,51 @@ def test_odds_ratio_wording_follows_the_interval():
     words = {"higher": "höher", "lower": "niedriger", "unclear": "unklar"}
     assert report.odds_ratio_wording({"or_low": 0.5, "or_high": 0.9}, **words) == "niedriger"
     assert report.odds_ratio_wording({"or_low": 0.8, "or_high": 1.3}, **words) == "unklar"
+
+
+def test_report_table_labels_only_the_columns_it_shows(shown):
+    table = protect(pd.DataFrame({"label": ["A"], "n": [10], "share": [0.4]}), min_n=5)
+    report.Report(min_n=5).table(table, "Auswahl", columns=["label", "share"], label="Merkmal")
+    kw = shown[0][2]
+    assert kw["columns"] == ["label", "share"]
+    assert kw["labels"] == {"label": "Merkmal", "share": "Anteil"}
+
+
+def test_demo_note_only_for_demo_data():
+    class Demo:
+        demo = True
+
+    assert report.demo_note(Demo()) == " *Demodaten: synthetisch erzeugt.*"
+    assert report.demo_note(False) == "" and report.demo_note(object()) == ""
+
+
+def test_own_respondents_and_the_municipality_shown_interactively():
+    from welcome_eval.present import benchmark_report
+
+    shares = pd.DataFrame({"ags": ["1", "1", "2"], "n": [4, 9, 30]})
+    assert benchmark_report.own_respondents(shares, "1") == 9
+    assert benchmark_report.own_respondents(shares, "3") == 0
+    record = participation_record(demo_data_dir())
+    chosen = benchmark_report.choose_municipality(None, record, "2023-01-01")
+    assert (
+        chosen in set(record["ags"])
+        and benchmark_report.choose_municipality("05958004", record, "2023-01-01") == "05958004"
+    )
+
+
+@pytest.mark.parametrize(
+    ("low", "high", "says"),
+    [(0.5, 0.9, "bleiben länger"), (0.8, 1.2, "nicht gesichert"), (1.1, 1.5, "schneller weg")],
+)
+def test_cox_sentence_follows_the_interval(low, high, says):
+    from types import SimpleNamespace
+
+    from welcome_eval.present import register_report
+
+    fit = SimpleNamespace(
+        coefficients=pd.DataFrame(
+            {"term": ["participating"], "hazard_ratio": [0.9], "hr_low": [low], "hr_high": [high]}
+        ),
+        n_events=120,
+    )
+    assert says in register_report.cox_sentence(fit)
