@@ -1,5 +1,7 @@
-"""Stage 4, presentation: German number formats and sentences (``present.sentences``),
-Markdown and HTML escaping, and the figures (``present.figures``). Nothing here decides
+"""Stage 4, presentation: German number formats (``german_format``) and sentences
+(``sentences``), the column vocabulary (``vocabulary``), numbered captions and the sections
+reports share (``report``, and one ``*_report`` module of sections per report family),
+Markdown and HTML escaping (``markup``) and the figures (``figures``). Nothing here decides
 what may be shown; that is :mod:`welcome_eval.publish`.
 """
 
@@ -8,13 +10,32 @@ from __future__ import annotations
 import importlib
 from types import ModuleType
 
-_SUBMODULES = ("figures", "german_format", "markup", "sentences")
-
-__all__ = [
+_SUBMODULES = (
+    "benchmark_report",
+    "checklist_report",
     "figures",
     "german_format",
     "markup",
+    "programme_report",
+    "quality_report",
+    "register_report",
+    "report",
     "sentences",
+    "vocabulary",
+)
+
+__all__ = [
+    "benchmark_report",
+    "checklist_report",
+    "figures",
+    "german_format",
+    "markup",
+    "programme_report",
+    "quality_report",
+    "register_report",
+    "report",
+    "sentences",
+    "vocabulary",
 ]
 
 

@@ -444,6 +444,10 @@ def published_from_reports(
             }
         )
 
+    # The headers the municipal reports print, from the one place that writes them.
+    from welcome_eval.present.benchmark_report import HEADERS as headers
+
+    own = [headers[c] for c in ("label", "n", "value", "ci_low", "ci_high")]
     pages = sorted(root.glob("gemeinden/*/*.html")) + sorted(root.glob("*/gemeinden/*/*.html"))
     for page in pages:
         ags, own_wave = page.parent.name, page.stem
@@ -451,16 +455,17 @@ def published_from_reports(
         for table in soup.find_all("table", class_="gate-tidy"):
             head = [th.get_text() for th in table.find("thead").find_all("th")]
             body = [[td.get_text() for td in tr.find_all("td")] for tr in table.tbody("tr")]
-            own = ["Merkmal", "Antworten", "Ihre Kommune", "KI von", "KI bis"]
             if own_wave == wave and head[:5] == own:
                 for label, n, share, low, high, *_ in body:
                     add("own", ags, label, n, [share, low, high], page)
-            elif own_wave == wave and head[:3] == ["Kreis", "Merkmal", "Antworten"]:
+            elif own_wave == wave and head[:3] == ["Kreis", headers["label"], headers["n"]]:
                 for unit, label, n, share, low, high, *_ in body:
                     kind = "region" if unit == REGION else "district"
                     add(kind, unit, label, n, [share, low, high], page)
-            elif head[:1] == ["Merkmal"] and f"Antworten {wave}" in head and wave in head:
-                n_at, share_at = head.index(f"Antworten {wave}"), head.index(wave)
+            elif (
+                head[:1] == [headers["label"]] and f"{headers['n']} {wave}" in head and wave in head
+            ):
+                n_at, share_at = head.index(f"{headers['n']} {wave}"), head.index(wave)
                 for cells in body:
                     add("own", ags, cells[0], cells[n_at], [cells[share_at]], page)
     return pd.DataFrame(rows, columns=["kind", "unit", "item", "n", "x", "page"])
