@@ -219,16 +219,16 @@ def fast_sample(values: Iterable, *, every: int = 3, ids=None) -> list:
     (the first, the ``every + 1``-th, …) runs in the fast tier, the others carry the
     ``slow`` marker, so ``make test`` still runs them all.
 
-    ``values`` may hold ``pytest.param(...)`` entries (their ids and marks are
-    kept); ``ids`` is a list of ids or a function of the value, as in
-    ``pytest.mark.parametrize``.
+    ``values`` as in ``pytest.mark.parametrize``: a tuple holds the values of
+    several argument names, a ``pytest.param(...)`` keeps its id and marks;
+    ``ids`` is a list of ids or a function of the value.
     """
     params = []
     for index, value in enumerate(values):
         if isinstance(value, type(pytest.param(None))):
             args, marks, id_ = value.values, list(value.marks), value.id
         else:
-            args, marks = (value,), []
+            args, marks = (value if isinstance(value, tuple) else (value,)), []
             id_ = ids(value) if callable(ids) else (ids[index] if ids is not None else None)
         if index % every:
             marks.append(pytest.mark.slow)

@@ -283,6 +283,7 @@ def test_the_plan_leaves_no_hidden_value_pinned(demo_counts, wave, full) -> None
     assert all(counts.set_index(["ags", "item"]).loc[key, "n"] >= 5 for key in plan.published)
 
 
+@pytest.mark.slow  # plans the 2023 demo wave (the fast tier audits its plan above)
 def test_the_plan_hides_the_district_total_that_gave_meschede_away() -> None:
     plan = disclosure_plan.suppression_plan(
         _manifest(demo_data_dir(), "2023"), data_dir=demo_data_dir()
@@ -294,6 +295,7 @@ def test_the_plan_hides_the_district_total_that_gave_meschede_away() -> None:
     assert len(hidden) >= 2 or "willkommen" in plan.hidden_region
 
 
+@pytest.mark.slow  # plans the 2023 demo wave twice
 def test_every_report_gets_the_same_plan(tmp_path) -> None:
     manifest = _manifest(demo_data_dir(), "2023")
     first = disclosure_plan.suppression_plan(manifest, data_dir=demo_data_dir())

@@ -328,6 +328,7 @@ def _png(data: pd.DataFrame) -> bytes:
     return buffer.getvalue()
 
 
+@pytest.mark.slow  # renders the map twice
 def test_same_data_gives_the_same_image(towns):
     data = towns[["ags"]].assign(wert=np.arange(59.0))
     assert _png(data) == _png(data)

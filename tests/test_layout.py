@@ -164,14 +164,17 @@ def sources() -> dict[str, tuple[Path, ast.Module]]:
     return found
 
 
+@functools.cache
 def is_package(name: str) -> bool:
     return (SRC / Path(*name.split(".")) / "__init__.py").is_file()
 
 
+@functools.cache
 def is_module(name: str) -> bool:
     return is_package(name) or (SRC / Path(*name.split("."))).with_suffix(".py").is_file()
 
 
+@functools.cache
 def deepest_module(dotted: str) -> str:
     """The longest prefix of ``dotted`` that is a welcome_eval module."""
     parts = dotted.split(".")
@@ -295,6 +298,7 @@ def edge_allowed(importer: str, imported: str, use: Import) -> bool:
 # The checks
 
 
+@functools.cache
 def all_imports() -> list[Import]:
     return [use for name in sources() for use in imports(name)]
 

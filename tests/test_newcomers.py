@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
+from conftest import fast_sample
 
 from welcome_eval import read_wave
 from welcome_eval.analysis import newcomers
@@ -42,7 +43,8 @@ def truth() -> dict:
     return json.loads((DEMO / TRUTH_FILE).read_text(encoding="utf-8"))
 
 
-@pytest.fixture(scope="module", params=WAVES)
+# The tests on a demo wave run on the first wave in the fast tier, on every wave in `make test`.
+@pytest.fixture(scope="module", params=fast_sample(WAVES, every=2))
 def demo_wave(request):
     wave = read_wave(DEMO / request.param)
     margins = newcomers.read_population_margins(demo_data_dir(), request.param)
@@ -101,6 +103,7 @@ def test_generator_writes_the_shipped_demo_data_byte_for_byte(tmp_path: Path):
         assert manifest["sha256"] == sha256_of(path.parent / manifest["file"])
 
 
+@pytest.mark.slow  # generates a wave three times
 def test_same_seed_same_wave_other_seed_other_wave():
     first, meta = newcomer_wave("2021", seed=7)
     again, _ = newcomer_wave("2021", seed=7)

@@ -177,9 +177,15 @@ def test_the_12th_round_table_in_meinerzhagen_and_the_15th_digital(record):
     assert tables.index.tolist() == list(range(1, len(tables) + 1))
 
 
-def test_attendance_adds_up_to_the_roles_and_only_participants_attend(record):
+@pytest.fixture(scope="module")
+def demo_attendance(record) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The demo round tables and who attended them, computed once for the module."""
     tables = round_tables(DEMO, record=record)
-    attendance = round_table_attendance(DEMO, tables=tables, record=record)
+    return tables, round_table_attendance(DEMO, tables=tables, record=record)
+
+
+def test_attendance_adds_up_to_the_roles_and_only_participants_attend(record, demo_attendance):
+    tables, attendance = demo_attendance
     persons = attendance.groupby("number")["persons"].sum()
     assert persons.tolist() == tables["municipal_participants"].tolist()
     joined = record.set_index("ags")["joined"]
@@ -190,9 +196,8 @@ def test_attendance_adds_up_to_the_roles_and_only_participants_attend(record):
     assert roles.groupby("number")["persons"].sum().tolist() == tables["participants"].tolist()
 
 
-def test_attendance_per_municipality_and_year(record):
-    tables = round_tables(DEMO, record=record)
-    attendance = round_table_attendance(DEMO, tables=tables, record=record)
+def test_attendance_per_municipality_and_year(record, demo_attendance):
+    tables, attendance = demo_attendance
     table = attendance_by_municipality(attendance, tables, record)
     assert set(table["ags"]) == set(record.loc[record["joined"].notna(), "ags"])
     assert table["attended"].sum() == len(attendance)

@@ -82,7 +82,7 @@ def _read(directory, name, fmt, content):
 
 
 #: Examples per run: a few in the fast tier, the full number in the slow one.
-FAST_EXAMPLES, FULL_EXAMPLES = 3, 25
+FAST_EXAMPLES, FULL_EXAMPLES = 2, 25
 _ROUND_TRIP = settings(deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 

@@ -69,13 +69,20 @@ def waves() -> dict[str, tuple[pd.DataFrame, dict]]:
 
 
 @pytest.fixture(scope="module")
-def demo_dirs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+def demo_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The kommunen demo waves, written once."""
     first = tmp_path_factory.mktemp("demo_a")
     write_kommunen_demo(first)
+    return first
+
+
+@pytest.fixture(scope="module")
+def demo_dirs(demo_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """The demo waves written twice, a second apart."""
     time.sleep(1.1)  # the clock must not leak into the files
     second = tmp_path_factory.mktemp("demo_b")
     write_kommunen_demo(second)
-    return first, second
+    return demo_dir, second
 
 
 # --- participation -----------------------------------------------------------
@@ -201,6 +208,7 @@ def test_waves_are_deterministic_and_seeded() -> None:
 # --- raw exports ---------------------------------------------------------------
 
 
+@pytest.mark.slow  # writes the demo waves twice, a second apart
 def test_demo_files_are_reproducible_with_matching_manifests(demo_dirs) -> None:
     first, second = demo_dirs
     for wave in WAVES:
@@ -220,8 +228,8 @@ def test_demo_files_are_reproducible_with_matching_manifests(demo_dirs) -> None:
         assert manifest["generator"] == {"seed": 2018, "module": "welcome_eval.synth.kommunen"}
 
 
-def test_clock_does_not_reach_the_files(demo_dirs) -> None:
-    first, _ = demo_dirs
+def test_clock_does_not_reach_the_files(demo_dir) -> None:
+    first = demo_dir
     sav = (first / "kommunen" / "2021" / FILES["2021"]).read_bytes()
     assert sav[92:109] == b"16 Jul 2100:00:00"
     with zipfile.ZipFile(first / "kommunen" / "2019" / FILES["2019"]) as archive:
@@ -230,8 +238,8 @@ def test_clock_does_not_reach_the_files(demo_dirs) -> None:
     assert core.count("2019-12-20T00:00:00Z") == 2
 
 
-def test_csv_reads_back(demo_dirs, waves) -> None:
-    path = demo_dirs[0] / "kommunen" / "2018" / FILES["2018"]
+def test_csv_reads_back(demo_dir, waves) -> None:
+    path = demo_dir / "kommunen" / "2018" / FILES["2018"]
     raw = path.read_bytes()
     assert raw.count(b"\r\n") == raw.count(b"\n")  # CRLF only
     assert "ü".encode("cp1252") in raw and b"\xc3\xbc" not in raw  # cp1252, not UTF-8
@@ -247,8 +255,8 @@ def test_csv_reads_back(demo_dirs, waves) -> None:
     assert back["ideen"].fillna("").tolist() == frame["ideen"].fillna("").tolist()
 
 
-def test_xlsx_reads_back(demo_dirs, waves) -> None:
-    path = demo_dirs[0] / "kommunen" / "2019" / FILES["2019"]
+def test_xlsx_reads_back(demo_dir, waves) -> None:
+    path = demo_dir / "kommunen" / "2019" / FILES["2019"]
     assert pd.ExcelFile(path).sheet_names[0] == "Daten"
     frame, _ = waves["2019"]
     back = pd.read_excel(path, dtype=str)
@@ -263,8 +271,8 @@ def test_xlsx_reads_back(demo_dirs, waves) -> None:
     assert back["ideen"].fillna("").tolist() == frame["ideen"].fillna("").tolist()
 
 
-def test_sav_reads_back_with_labels(demo_dirs, waves) -> None:
-    path = demo_dirs[0] / "kommunen" / "2021" / FILES["2021"]
+def test_sav_reads_back_with_labels(demo_dir, waves) -> None:
+    path = demo_dir / "kommunen" / "2021" / FILES["2021"]
     frame, _ = waves["2021"]
     back, meta = pyreadstat.read_sav(path, user_missing=True)
     assert list(back.columns) == list(frame.columns)
