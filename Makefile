@@ -27,7 +27,9 @@ test: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest
 
-# The fast tier: everything but full builds, kernels, browsers and subprocesses.
+# The fast tier: everything but the `slow` marker (full builds, kernels, browsers,
+# subprocesses, demo-data generators, the full number of property examples and
+# the rest of sampled parametrisations). `make test` runs both tiers.
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -m "not slow"
 

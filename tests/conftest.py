@@ -236,13 +236,6 @@ def fast_sample(values: Iterable, *, every: int = 3, ids=None) -> list:
     return params
 
 
-def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line(
-        "markers",
-        "slow: builds reports, starts kernels, browsers or processes (make test-fast skips)",
-    )
-
-
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     for item in items:
         module = getattr(item, "module", None)
