@@ -205,7 +205,10 @@ def _dotted(node: ast.expr) -> list[str] | None:
 
 def imports(name: str) -> list[Import]:
     """Every import of a welcome_eval module in module ``name``, with the names it uses."""
-    path, tree = sources()[name]
+    return imports_in(name, *sources()[name])
+
+
+def imports_in(name: str, path: Path, tree: ast.Module) -> list[Import]:
     found: list[Import] = []
     bound: dict[str, str] = {}  # local name -> welcome_eval module it is bound to
 
@@ -240,9 +243,11 @@ def imports(name: str) -> list[Import]:
             and node.args[0].value.split(".")[0] == PACKAGE
         ):
             add(node.lineno, node.args[0].value)
-    # Attribute use on a name bound to a welcome_eval module: ``stats._core.x``.
+    # Attribute use on a name bound to a welcome_eval module: ``stats._core.x``
+    # (whole chains: ``welcome_eval.stats._core`` after ``import welcome_eval.stats``).
+    inner = {id(n.value) for n in ast.walk(tree) if isinstance(n, ast.Attribute)}
     for node in ast.walk(tree):
-        if not isinstance(node, ast.Attribute) or isinstance(node.value, ast.Attribute):
+        if not isinstance(node, ast.Attribute) or id(node) in inner:
             continue
         chain = _dotted(node)
         if chain and chain[0] in bound:
@@ -402,3 +407,30 @@ W = PACKAGE
 )
 def test_the_private_name_rule(importer: str, dotted: str, bad: list[str]) -> None:
     assert private_uses(Import(importer, Path(), 1, deepest_module(dotted), (dotted,))) == bad
+
+
+def test_imports_are_found_in_functions_attributes_and_import_module() -> None:
+    code = """
+import importlib
+import welcome_eval.stats
+from welcome_eval.ingest import wave as w
+
+
+def f():
+    from welcome_eval.publish.display import show_table
+
+    importlib.import_module("welcome_eval.build.reports")
+    return welcome_eval.stats._common.x, w._private, show_table
+"""
+    uses = imports_in(f"{W}.analysis.example", Path("example.py"), ast.parse(code))
+    assert {use.module for use in uses} >= {
+        f"{W}.stats",
+        f"{W}.stats._common",
+        f"{W}.ingest.wave",
+        f"{W}.publish.display",
+        f"{W}.build.reports",
+    }
+    private = {name for use in uses for name in private_uses(use)}
+    assert private == {f"{W}.stats._common", f"{W}.ingest.wave._private"}
+    backward = {use.module for use in uses if not edge_allowed(use.importer, use.module, use)}
+    assert backward == {f"{W}.publish.display", f"{W}.build.reports"}
