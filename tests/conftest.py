@@ -6,6 +6,7 @@ import csv
 import functools
 import io
 import re
+import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -206,6 +207,15 @@ def notebook_text(notebook) -> str:
         + str(o.get("data", {}).get("text/html", ""))
         for o in outputs
     )
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    """Close the figures a test left open (pyplot keeps every one alive)."""
+    yield
+    pyplot = sys.modules.get("matplotlib.pyplot")
+    if pyplot is not None:
+        pyplot.close("all")
 
 
 #: Fixtures that build reports, start kernels or open a browser: their tests are slow.
