@@ -16,6 +16,7 @@ import pytest
 from conftest import BFI_ITEMS, REFERENCE
 
 from welcome_eval import stats
+from welcome_eval.present import sentences
 
 RTOL = 1e-10
 # Interval limits that are exactly 0 or 1 in R may come out as 1e-17 in Python.
@@ -476,13 +477,13 @@ def test_p_adjust_keeps_nan_out_and_checks_the_correction():
 
 def test_describe_groups_significant():
     row = pd.Series({"p_kw_adj": 0.012, "epsilon_sq": 0.08, "p_anova_adj": 0.2, "eta_sq": 0.005})
-    text = stats.describe_comparison(row, item_label="Beratung durch die Agentur")
+    text = sentences.describe_comparison(row, item_label="Beratung durch die Agentur")
     assert text == (
         "Die Bewertung von „Beratung durch die Agentur“ unterscheidet sich zwischen den Kreisen "
         "statistisch auffällig (Kruskal-Wallis-Test, p = 0,01 nach Holm-Korrektur; "
         "ε² = 0,08, mittlerer Effekt)."
     )
-    anova = stats.describe_comparison(
+    anova = sentences.describe_comparison(
         row, item_label="Vernetzung", test="anova", between="den Größenklassen"
     )
     assert anova == (
@@ -494,35 +495,39 @@ def test_describe_groups_significant():
 
 def test_describe_effect_digits_never_round_across_a_threshold():
     row = pd.Series({"p_kw_adj": 0.3, "epsilon_sq": 0.0599})
-    assert "ε² = 0,0599, kleiner Effekt" in stats.describe_comparison(row, item_label="X")
+    assert "ε² = 0,0599, kleiner Effekt" in sentences.describe_comparison(row, item_label="X")
     row = pd.Series({"p_kw_adj": 0.3, "epsilon_sq": 0.151})
-    assert "ε² = 0,15, großer Effekt" in stats.describe_comparison(row, item_label="X")
+    assert "ε² = 0,15, großer Effekt" in sentences.describe_comparison(row, item_label="X")
 
 
 def test_describe_corrections_and_alpha():
     row = pd.Series({"p_adj": 0.0004, "rank_biserial": 0.21})
-    fdr = stats.describe_comparison(row, item_label="X", kind="independent", correction="fdr_bh")
+    fdr = sentences.describe_comparison(
+        row, item_label="X", kind="independent", correction="fdr_bh"
+    )
     assert "p < 0,001 nach Benjamini-Hochberg-Korrektur" in fdr
-    plain = stats.describe_comparison(row, item_label="X", kind="independent", correction="none")
+    plain = sentences.describe_comparison(
+        row, item_label="X", kind="independent", correction="none"
+    )
     assert "(Mann-Whitney-U-Test, p < 0,001; r = 0,21, kleiner Effekt)" in plain
     strict = pd.Series({"p_adj": 0.0496, "rank_biserial": 0.35})
-    text = stats.describe_comparison(strict, item_label="X", kind="independent", alpha=0.01)
+    text = sentences.describe_comparison(strict, item_label="X", kind="independent", alpha=0.01)
     assert "statistisch nicht auffällig (Mann-Whitney-U-Test, p = 0,05" in text
 
 
 def test_describe_independent_directions():
     up = pd.Series({"p_adj": 0.003, "rank_biserial": 0.34, "item_label": "Checklisten"})
-    assert stats.describe_comparison(up, kind="independent") == (
+    assert sentences.describe_comparison(up, kind="independent") == (
         "Die Bewertung von „Checklisten“ fällt in der aktuellen Welle statistisch auffällig "
         "höher aus als in der Vorwelle (Mann-Whitney-U-Test, p = 0,003 nach Holm-Korrektur; "
         "r = 0,34, mittlerer Effekt)."
     )
     down = pd.Series({"p_adj": 0.02, "rank_biserial": -0.55, "item": "zuf_x"})
-    text = stats.describe_comparison(down, kind="independent")
+    text = sentences.describe_comparison(down, kind="independent")
     assert "„zuf_x“ fällt in der aktuellen Welle statistisch auffällig niedriger aus" in text
     assert text.endswith("r = −0,55, großer Effekt).")
     flat = pd.Series({"p_adj": 0.41, "rank_biserial": 0.03})
-    assert stats.describe_comparison(flat, item_label="X", kind="independent") == (
+    assert sentences.describe_comparison(flat, item_label="X", kind="independent") == (
         "Die Bewertung von „X“ unterscheidet sich zwischen aktueller Welle und Vorwelle "
         "statistisch nicht auffällig (Mann-Whitney-U-Test, p = 0,41 nach Holm-Korrektur; "
         "r = 0,03, vernachlässigbarer Effekt)."
@@ -531,25 +536,25 @@ def test_describe_independent_directions():
 
 def test_describe_paired():
     row = pd.Series({"p_adj": 0.0123, "rank_biserial": 0.12})
-    assert stats.describe_comparison(row, item_label="Runder Tisch", kind="paired") == (
+    assert sentences.describe_comparison(row, item_label="Runder Tisch", kind="paired") == (
         "Die Bewertung von „Runder Tisch“ fällt bei denselben Kommunen in der aktuellen Welle "
         "statistisch auffällig höher aus als in der Vorwelle (Wilcoxon-Vorzeichen-Rang-Test, "
         "p = 0,01 nach Holm-Korrektur; r = 0,12, kleiner Effekt)."
     )
     flat = pd.Series({"p_adj": 0.7, "rank_biserial": -0.05})
     assert "unterscheidet sich bei denselben Kommunen zwischen aktueller Welle und Vorwelle " in (
-        stats.describe_comparison(flat, item_label="X", kind="paired")
+        sentences.describe_comparison(flat, item_label="X", kind="paired")
     )
 
 
 def test_describe_untestable_rows():
     groups = pd.Series({"p_kw_adj": np.nan, "epsilon_sq": np.nan})
-    assert stats.describe_comparison(groups, item_label="X") == (
+    assert sentences.describe_comparison(groups, item_label="X") == (
         "Die Bewertung von „X“ lässt sich zwischen den Kreisen nicht vergleichen "
         "(zu wenige Antworten)."
     )
     paired = pd.Series({"p_adj": np.nan, "rank_biserial": np.nan})
-    assert "nicht mit der Vorwelle vergleichen" in stats.describe_comparison(
+    assert "nicht mit der Vorwelle vergleichen" in sentences.describe_comparison(
         paired, item_label="X", kind="paired"
     )
 
@@ -557,24 +562,24 @@ def test_describe_untestable_rows():
 def test_describe_rows_from_the_functions(bfi):
     data = bfi.iloc[:300]
     groups = stats.compare_groups(data, ["A1"], group="education").iloc[0]
-    assert stats.describe_comparison(groups).startswith("Die Bewertung von „A1“ unterscheidet")
+    assert sentences.describe_comparison(groups).startswith("Die Bewertung von „A1“ unterscheidet")
     independent = stats.compare_independent(
         data[data.gender == 2], data[data.gender == 1], ["A1", "C1"]
     ).iloc[0]
     # women (gender 2) answer A1 lower: r < 0
-    text = stats.describe_comparison(independent, kind="independent", item_label="A1")
+    text = sentences.describe_comparison(independent, kind="independent", item_label="A1")
     assert "niedriger" in text
 
 
 def test_describe_input_checks():
     row = pd.Series({"p_adj": 0.01, "rank_biserial": 0.2})
     with pytest.raises(KeyError, match=r"'p_kw_adj'.*compare_groups"):
-        stats.describe_comparison(row, item_label="X")
+        sentences.describe_comparison(row, item_label="X")
     with pytest.raises(ValueError, match="kind"):
-        stats.describe_comparison(row, item_label="X", kind="waves")
+        sentences.describe_comparison(row, item_label="X", kind="waves")
     with pytest.raises(ValueError, match="correction"):
-        stats.describe_comparison(row, item_label="X", kind="paired", correction="BH")
+        sentences.describe_comparison(row, item_label="X", kind="paired", correction="BH")
     with pytest.raises(ValueError, match="test"):
-        stats.describe_comparison(
+        sentences.describe_comparison(
             pd.Series({"p_kw_adj": 0.1, "epsilon_sq": 0.1}), item_label="X", test="welch"
         )

@@ -16,6 +16,7 @@ from conftest import REFERENCE
 
 from welcome_eval import stats
 from welcome_eval.ingest.codebook import Codebook
+from welcome_eval.present import sentences
 
 RTOL = 1e-10
 # Limits that are exactly 0 or 1 in R may come out as 1e-17 in Python.
@@ -305,7 +306,7 @@ def _row(difference, low, high, p_value):
 
 
 def test_describe_change_increase():
-    text = stats.describe_change(
+    text = sentences.describe_change(
         _row(0.31, 0.12, 0.5, 0.012), item_label="Runder Tisch und Erfahrungsaustausch"
     )
     assert text == (
@@ -316,18 +317,18 @@ def test_describe_change_increase():
 
 
 def test_describe_change_decrease_and_no_change():
-    down = stats.describe_change(_row(-0.42, -0.8, -0.12, 0.0004), item_label="Vernetzung")
+    down = sentences.describe_change(_row(-0.42, -0.8, -0.12, 0.0004), item_label="Vernetzung")
     assert "um 0,4 Punkte gesunken (95-%-KI: −0,8 bis −0,1)" in down
     assert down.endswith("statistisch auffällig (p < 0,001).")
-    flat = stats.describe_change(_row(0.02, -0.2, 0.24, 0.81), item_label="Vernetzung")
+    flat = sentences.describe_change(_row(0.02, -0.2, 0.24, 0.81), item_label="Vernetzung")
     assert "hat sich gegenüber der Vorwelle kaum verändert" in flat
     assert flat.endswith("; der Unterschied ist statistisch nicht auffällig.")
 
 
 def test_describe_change_p_value_not_rounded_across_alpha():
-    text = stats.describe_change(_row(0.3, 0.0, 0.6, 0.0496), item_label="X")
+    text = sentences.describe_change(_row(0.3, 0.0, 0.6, 0.0496), item_label="X")
     assert text.endswith("statistisch auffällig (p = 0,0496).")
-    text = stats.describe_change(_row(0.3, 0.0, 0.6, 0.0032), item_label="X")
+    text = sentences.describe_change(_row(0.3, 0.0, 0.6, 0.0032), item_label="X")
     assert text.endswith("statistisch auffällig (p = 0,003).")
 
 
@@ -335,8 +336,8 @@ def test_describe_change_takes_label_from_wave_change_row():
     row = stats.wave_change(
         pd.DataFrame({"x": [4.0, 5.0, 4.0, 5.0]}), pd.DataFrame({"x": [3.0, 4.0, 3.0, 4.0]}), ["x"]
     ).iloc[0]
-    assert "„x“" in stats.describe_change(row)
-    assert "„Gesamt“" in stats.describe_change(row, item_label="Gesamt")
+    assert "„x“" in sentences.describe_change(row)
+    assert "„Gesamt“" in sentences.describe_change(row, item_label="Gesamt")
 
 
 def test_trend_table_stacks_mean_ci_per_wave():

@@ -8,8 +8,7 @@ survey), ``benchmark`` (peers), ``checklist`` (self-assessment), ``programme``
 
 from __future__ import annotations
 
-import importlib
-from types import ModuleType
+from welcome_eval._lazy import attach
 
 _SUBMODULES = (
     "benchmark",
@@ -21,22 +20,6 @@ _SUBMODULES = (
     "regional",
 )
 
-__all__ = [
-    "benchmark",
-    "catalogue",
-    "checklist",
-    "newcomers",
-    "programme",
-    "quality",
-    "regional",
-]
+__all__ = list(_SUBMODULES)
 
-
-def __getattr__(name: str) -> ModuleType:
-    if name in _SUBMODULES:
-        return importlib.import_module(f"{__name__}.{name}")
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *_SUBMODULES})
+__getattr__, __dir__ = attach(__name__, _SUBMODULES)

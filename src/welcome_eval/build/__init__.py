@@ -4,23 +4,10 @@ German HTML, publish into the output folder atomically (``reports``, ``outdir``)
 
 from __future__ import annotations
 
-import importlib
-from types import ModuleType
+from welcome_eval._lazy import attach
 
 _SUBMODULES = ("catalogue_page", "outdir", "reports")
 
-__all__ = [
-    "catalogue_page",
-    "outdir",
-    "reports",
-]
+__all__ = list(_SUBMODULES)
 
-
-def __getattr__(name: str) -> ModuleType:
-    if name in _SUBMODULES:
-        return importlib.import_module(f"{__name__}.{name}")
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *_SUBMODULES})
+__getattr__, __dir__ = attach(__name__, _SUBMODULES)

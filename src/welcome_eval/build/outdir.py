@@ -155,6 +155,7 @@ def check_target(path: str | Path, *, protect: Iterable[str | Path] = ()) -> Pat
     one of ``protect``.
     """
     from welcome_eval import config
+
     given = Path(path)
     resolved = given.expanduser().resolve()
     if resolved.exists() and not resolved.is_dir():

@@ -8,9 +8,7 @@ rule language), ``limits`` (sizes checked before parsing), ``validation``, ``pse
 
 from __future__ import annotations
 
-import importlib
-from types import ModuleType
-
+from welcome_eval._lazy import attach
 from welcome_eval.ingest.codebook import (
     Codebook,
     CodebookError,
@@ -56,12 +54,4 @@ __all__ = [
     "writers",
 ]
 
-
-def __getattr__(name: str) -> ModuleType:
-    if name in _SUBMODULES:
-        return importlib.import_module(f"{__name__}.{name}")
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *_SUBMODULES})
+__getattr__, __dir__ = attach(__name__, _SUBMODULES)

@@ -7,8 +7,7 @@ what may be shown; that is :mod:`welcome_eval.publish`.
 
 from __future__ import annotations
 
-import importlib
-from types import ModuleType
+from welcome_eval._lazy import attach
 
 _SUBMODULES = (
     "benchmark_report",
@@ -24,26 +23,6 @@ _SUBMODULES = (
     "vocabulary",
 )
 
-__all__ = [
-    "benchmark_report",
-    "checklist_report",
-    "figures",
-    "german_format",
-    "markup",
-    "programme_report",
-    "quality_report",
-    "register_report",
-    "report",
-    "sentences",
-    "vocabulary",
-]
+__all__ = list(_SUBMODULES)
 
-
-def __getattr__(name: str) -> ModuleType:
-    if name in _SUBMODULES:
-        return importlib.import_module(f"{__name__}.{name}")
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *_SUBMODULES})
+__getattr__, __dir__ = attach(__name__, _SUBMODULES)

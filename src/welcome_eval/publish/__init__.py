@@ -5,9 +5,7 @@ answers (``redaction``, ``privacy``) and the only way to show data in a report (
 
 from __future__ import annotations
 
-import importlib
-from types import ModuleType
-
+from welcome_eval._lazy import attach
 from welcome_eval.publish.display import (
     show_figure,
     show_list,
@@ -37,12 +35,4 @@ __all__ = [
     "show_text",
 ]
 
-
-def __getattr__(name: str) -> ModuleType:
-    if name in _SUBMODULES:
-        return importlib.import_module(f"{__name__}.{name}")
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *_SUBMODULES})
+__getattr__, __dir__ = attach(__name__, _SUBMODULES)

@@ -33,9 +33,7 @@ require agreement to 1e-10 relative tolerance.
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
-
+from welcome_eval._lazy import attach
 from welcome_eval.stats.comparisons import (
     CORRECTIONS,
     ETA_SQ_THRESHOLDS,
@@ -56,10 +54,8 @@ from welcome_eval.stats.reliability import (
 from welcome_eval.stats.trends import trend_table, wave_change
 
 _SUBMODULES = ("drivers", "survey")
-# The sentences moved to present.sentences; notebooks still call stats.describe_change and
-# stats.describe_comparison, and their output must not change, so both stay reachable here
-# (imported lazily, so that importing stats does not import present).
-_SENTENCES = ("describe_change", "describe_comparison")
+# The German sentences moved to present.sentences; the old names stay one release.
+_MOVED = dict.fromkeys(("describe_change", "describe_comparison"), "welcome_eval.present.sentences")
 
 __all__ = [
     "CORRECTIONS",
@@ -74,8 +70,6 @@ __all__ = [
     "compare_independent",
     "compare_paired",
     "cronbach_alpha",
-    "describe_change",
-    "describe_comparison",
     "drivers",
     "likert_distribution",
     "mean_ci",
@@ -90,13 +84,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    if name in _SUBMODULES:
-        return importlib.import_module(f"{__name__}.{name}")
-    if name in _SENTENCES:
-        return getattr(importlib.import_module("welcome_eval.present.sentences"), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *_SUBMODULES, *_SENTENCES})
+__getattr__, __dir__ = attach(__name__, _SUBMODULES, moved=_MOVED)

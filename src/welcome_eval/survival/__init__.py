@@ -10,9 +10,7 @@ so that ``survival.cox`` is the function, not a module of the same name);
 
 from __future__ import annotations
 
-import importlib
-from types import ModuleType
-
+from welcome_eval._lazy import attach
 from welcome_eval.survival._cox import CoxResult, cox
 from welcome_eval.survival._kaplan_meier import (
     KaplanMeier,
@@ -52,12 +50,4 @@ __all__ = [
     "stays",
 ]
 
-
-def __getattr__(name: str) -> ModuleType:
-    if name in _SUBMODULES:
-        return importlib.import_module(f"{__name__}.{name}")
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *_SUBMODULES})
+__getattr__, __dir__ = attach(__name__, _SUBMODULES)

@@ -5,9 +5,7 @@ checklists and the programme records; :func:`write_demo` writes them all.
 
 from __future__ import annotations
 
-import importlib
-from types import ModuleType
-
+from welcome_eval._lazy import attach
 from welcome_eval.synth.demo import (
     write_demo,
 )
@@ -48,12 +46,4 @@ __all__ = [
     "write_participation_record",
 ]
 
-
-def __getattr__(name: str) -> ModuleType:
-    if name in _SUBMODULES:
-        return importlib.import_module(f"{__name__}.{name}")
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *_SUBMODULES})
+__getattr__, __dir__ = attach(__name__, _SUBMODULES)

@@ -8,9 +8,7 @@ each: ``benchmark``, ``checklist``, ``drivers``, ``map``, ``programme``, ``quali
 
 from __future__ import annotations
 
-import importlib
-from types import ModuleType
-
+from welcome_eval._lazy import attach
 from welcome_eval.present.figures._base import (
     LABEL_WIDTH,
     MIN_LABELLED_SHARE,
@@ -50,12 +48,4 @@ __all__ = [
     "wave_comparison",
 ]
 
-
-def __getattr__(name: str) -> ModuleType:
-    if name in _SUBMODULES:
-        return importlib.import_module(f"{__name__}.{name}")
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *_SUBMODULES})
+__getattr__, __dir__ = attach(__name__, _SUBMODULES)
