@@ -60,7 +60,6 @@ PRIVATE_NAME_ALLOWED: dict[tuple[str, str], str] = {
 # Reasons shared by several backward edges.
 _GERMAN_FORMAT = "tables computed here carry German-formatted numbers; format them in present"
 _GATE = "the report sections show their tables through the display gate and protect them first"
-_MARK = "DEFAULT_MARK, the sign for a hidden cell in figures; belongs in a base module"
 
 #: (importing module, imported module) -> why the backward edge is still there.
 BACKWARD_EDGES_ALLOWED: dict[tuple[str, str], str] = {
@@ -73,9 +72,6 @@ BACKWARD_EDGES_ALLOWED: dict[tuple[str, str], str] = {
     ("welcome_eval.analysis.catalogue", "welcome_eval.present.markup"): (
         "safe_href checks the catalogue's links when it is read; a check for ingest or base"
     ),
-    ("welcome_eval.present.figures.checklist", "welcome_eval.publish.disclosure"): _MARK,
-    ("welcome_eval.present.figures.programme", "welcome_eval.publish.disclosure"): _MARK,
-    ("welcome_eval.present.figures.quality", "welcome_eval.publish.disclosure"): _MARK,
     # The report sections (present.report and present.*_report) run the gate of publish.
     ("welcome_eval.present.report", "welcome_eval.publish.display"): _GATE,
     ("welcome_eval.present.report", "welcome_eval.publish.privacy"): _GATE,

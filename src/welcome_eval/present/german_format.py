@@ -9,6 +9,10 @@ import pandas as pd
 
 _NARROW_NBSP = "\u202f"
 
+#: Mark for a hidden cell in tables and figures (Destatis: "Zahlenwert unbekannt oder
+#: geheim zu halten"); :mod:`welcome_eval.publish.disclosure` hides with it.
+HIDDEN_MARK = "."
+
 
 def number(value: float | int | None, digits: int = 1, *, missing: str = "–") -> str:
     """Format a number the German way: thousands dot, decimal comma.

@@ -96,6 +96,7 @@ import pandas as pd
 from scipy.optimize import linprog
 
 from welcome_eval.errors import WelcomeEvalError
+from welcome_eval.present.german_format import HIDDEN_MARK
 
 __all__ = [
     "DEFAULT_MARK",
@@ -115,7 +116,7 @@ __all__ = [
 ]
 
 #: Mark for hidden cells (Destatis: "Zahlenwert unbekannt oder geheim zu halten").
-DEFAULT_MARK = "."
+DEFAULT_MARK = HIDDEN_MARK
 
 _FOOTNOTE_TEMPLATE_DE = (
     "{mark} = Werte für weniger als {min_n} {unit} werden nicht ausgewiesen; "

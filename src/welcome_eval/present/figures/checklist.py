@@ -38,7 +38,6 @@ from welcome_eval.present.figures._base import (
     text_color_for,
     wrap_label,
 )
-from welcome_eval.publish.disclosure import DEFAULT_MARK
 
 __all__ = ["heatmap", "missing_items_plot", "position_plot", "progress_plot", "score_distribution"]
 
@@ -83,7 +82,7 @@ def heatmap(
         for j in range(values.shape[1]):
             cell = values[i, j]
             if np.isnan(cell):
-                text, color = DEFAULT_MARK, "#444444"
+                text, color = german_format.HIDDEN_MARK, "#444444"
             else:
                 text, color = german_format.number(cell, 0), text_color_for(cmap(norm(cell)))
             ax.text(j, i, text, ha="center", va="center", fontsize=10, color=color)

@@ -33,7 +33,6 @@ from welcome_eval.present.figures._base import (
     text_color_for,
     wrap_label,
 )
-from welcome_eval.publish.disclosure import DEFAULT_MARK
 
 __all__ = [
     "attendance_heatmap",
@@ -235,7 +234,7 @@ def attendance_heatmap(
             cell = values[i, j]
             if np.isnan(cell):
                 if present[i, j]:
-                    ax.text(j, i, DEFAULT_MARK, ha="center", va="center", fontsize=8)
+                    ax.text(j, i, german_format.HIDDEN_MARK, ha="center", va="center", fontsize=8)
                 continue
             ax.text(
                 j,

@@ -38,7 +38,6 @@ from welcome_eval.present.figures._base import (
     new_axes,
     style_category_axis,
 )
-from welcome_eval.publish.disclosure import DEFAULT_MARK
 
 __all__ = ["missing_bars", "outcome_bars", "weight_distribution"]
 
@@ -48,7 +47,16 @@ OUTCOME_COLORS = (2, 1, 3)
 
 
 def _mark_hidden(ax: Axes, x: float, y: float, **kwargs: object) -> None:
-    ax.text(x, y, DEFAULT_MARK, ha="left", va="center", fontsize=11, color="#444444", **kwargs)
+    ax.text(
+        x,
+        y,
+        german_format.HIDDEN_MARK,
+        ha="left",
+        va="center",
+        fontsize=11,
+        color="#444444",
+        **kwargs,
+    )
 
 
 def outcome_bars(
@@ -238,7 +246,14 @@ def weight_distribution(
         positions = np.arange(len(table)) - 0.4 + width * (number + 0.5)
         ax.bar(positions, np.nan_to_num(values), width=width, color=color, label=str(group))
         for pos in positions[np.isnan(values)]:
-            ax.text(pos, 0.01 * largest, DEFAULT_MARK, ha="center", va="bottom", color="#444444")
+            ax.text(
+                pos,
+                0.01 * largest,
+                german_format.HIDDEN_MARK,
+                ha="center",
+                va="bottom",
+                color="#444444",
+            )
     ax.set_xticks(np.arange(len(table)), [str(c) for c in table.index], rotation=35, ha="right")
     ax.grid(axis="x", visible=False)
     ax.yaxis.set_major_formatter(GermanFormatter())
