@@ -49,9 +49,6 @@ SYNTH_MAY_IMPORT = {"ingest": "anything", "analysis": "constants"}
 
 #: (importing module, private name it uses) -> why it is still there.
 PRIVATE_NAME_ALLOWED: dict[tuple[str, str], str] = {
-    ("welcome_eval.cli", "welcome_eval.build.reports._plain"): (
-        "cli shortens error messages with the build's helper; make it public in build.reports"
-    ),
     ("welcome_eval.ingest.validation", "welcome_eval.ingest.tools._fold"): (
         "the LimeSurvey heading matcher folds headings as ingest.tools does; make _fold public"
     ),
@@ -102,7 +99,6 @@ NO_ALL_ALLOWED: dict[str, str] = {
     for name in (
         "welcome_eval.analysis.benchmark",
         "welcome_eval.build.outdir",
-        "welcome_eval.build.reports",
         "welcome_eval.cli",
         "welcome_eval.config",
         "welcome_eval.ingest.codebook",

@@ -24,9 +24,9 @@ _UNCHANGED = "Die zuletzt veröffentlichten Berichte bleiben unverändert."
 
 def _one_line(exc: BaseException) -> str:
     """An exception's message without terminal colour codes."""
-    from welcome_eval.build.reports import _plain
+    from welcome_eval.build.reports import plain_message
 
-    return _plain(str(exc))
+    return plain_message(str(exc))
 
 
 def _build(args: argparse.Namespace) -> int:
