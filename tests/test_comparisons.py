@@ -8,12 +8,11 @@ R is not needed to run these tests.
 
 from __future__ import annotations
 
-import json
-
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import BFI_ITEMS, REFERENCE
+from _reference import load_reference
+from conftest import BFI_ITEMS
 
 from welcome_eval import stats
 from welcome_eval.present import sentences
@@ -27,7 +26,7 @@ ITEMS = BFI_ITEMS
 
 @pytest.fixture(scope="module")
 def reference() -> dict:
-    return json.loads((REFERENCE / "comparisons.json").read_text(encoding="utf-8"))
+    return load_reference("comparisons")
 
 
 @pytest.fixture(scope="module")

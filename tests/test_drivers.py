@@ -9,11 +9,10 @@ required to agree to 1e-6 and standard errors to 1e-4 (relative).
 
 from __future__ import annotations
 
-import json
-
 import numpy as np
 import pandas as pd
 import pytest
+from _reference import load_reference
 from conftest import REFERENCE
 
 from welcome_eval.ingest.codebook import Codebook
@@ -35,7 +34,7 @@ R_TERMS = {
 
 @pytest.fixture(scope="module")
 def reference() -> dict:
-    return json.loads((REFERENCE / "ordinal.json").read_text(encoding="utf-8"))
+    return load_reference("ordinal")
 
 
 @pytest.fixture(scope="module")

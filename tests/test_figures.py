@@ -334,6 +334,7 @@ def test_set_theme_is_idempotent():
     assert first["axes.grid"] == "True"
 
 
+@pytest.mark.slow  # starts a Python process
 def test_import_does_not_change_rcparams():
     code = (
         "import matplotlib as mpl\n"

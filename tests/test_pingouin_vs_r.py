@@ -13,7 +13,6 @@ prove that the pingouin-backed functions give R's values. This file shows
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 from collections.abc import Callable
@@ -24,7 +23,7 @@ import pandas as pd
 import pingouin
 import pingouin.reliability
 import pytest
-from conftest import REFERENCE
+from _reference import load_reference
 from scipy import stats as sps
 
 from welcome_eval import stats
@@ -41,17 +40,17 @@ def close(actual: Any, expected: Any) -> None:
 
 @pytest.fixture(scope="module")
 def reliability() -> dict:
-    return json.loads((REFERENCE / "reliability.json").read_text(encoding="utf-8"))
+    return load_reference("reliability")
 
 
 @pytest.fixture(scope="module")
 def likert_basics() -> dict:
-    return json.loads((REFERENCE / "likert_basics.json").read_text(encoding="utf-8"))
+    return load_reference("likert_basics")
 
 
 @pytest.fixture(scope="module")
 def comparisons() -> dict:
-    return json.loads((REFERENCE / "comparisons.json").read_text(encoding="utf-8"))
+    return load_reference("comparisons")
 
 
 def _alpha_case(reference: dict, name: str) -> dict:
@@ -158,6 +157,7 @@ def test_pingouin_rounding_options_do_not_reach_the_results(
     assert pingouin.ttest([1.0, 2.0, 4.0], [2.5, 3.5, 6.0])["T"].iloc[0] == round(t_value, 2)
 
 
+@pytest.mark.slow  # starts a Python process
 def test_importing_stats_does_not_import_pingouin() -> None:
     code = "import sys, welcome_eval.stats; print('pingouin' in sys.modules)"
     done = subprocess.run(

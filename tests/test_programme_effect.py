@@ -24,7 +24,14 @@ def record() -> pd.DataFrame:
     return participation(2018)
 
 
-@pytest.fixture(scope="module", params=[sr.PLANTED_HAZARD_RATIO, 1.0], ids=["planted", "placebo"])
+# The placebo register is built in the slow tier only (make test runs both).
+@pytest.fixture(
+    scope="module",
+    params=[
+        pytest.param(sr.PLANTED_HAZARD_RATIO, id="planted"),
+        pytest.param(1.0, id="placebo", marks=pytest.mark.slow),
+    ],
+)
 def did(request, record):
     register = sr.register_extract(scale=1.0, effect=request.param)
     cohorts = pe.arrival_cohorts(register, record, extract_date=EXTRACT)

@@ -77,6 +77,7 @@ def test_generator_columns_are_the_codebook_items(
 # --- demo data --------------------------------------------------------------------------------
 
 
+@pytest.mark.slow  # writes the demo register twice
 def test_demo_write_is_deterministic_and_matches_the_shipped_extract(tmp_path: Path) -> None:
     first = write_register_demo(tmp_path / "a", SEED)
     second = write_register_demo(tmp_path / "b", SEED)
@@ -112,6 +113,7 @@ def test_demo_extract_reads_without_quarantine(demo_frame: pd.DataFrame) -> None
     assert wave.data.loc[~still_registered, "wegzug_ziel"].notna().all()
 
 
+@pytest.mark.slow  # generates a register four times the demo's
 def test_scale_gives_a_household_sample_of_the_full_register(demo_frame: pd.DataFrame) -> None:
     larger = register_extract(SEED, scale=0.2).set_index("person_id")
     assert 3.5 < len(larger) / len(demo_frame) < 4.5
@@ -290,6 +292,7 @@ def _two_year_comparison(frame: pd.DataFrame) -> dict[str, float]:
     return stats
 
 
+@pytest.mark.slow  # generates two registers of half the region
 def test_planted_effect_is_visible_in_crude_form_and_absent_in_the_placebo() -> None:
     effect = _two_year_comparison(register_extract(SEED, scale=0.5))
     placebo = _two_year_comparison(register_extract(SEED, scale=0.5, effect=1.0))

@@ -9,12 +9,10 @@ on standard errors; the achieved agreement is about 1e-14).
 
 from __future__ import annotations
 
-import json
-
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import REFERENCE
+from _reference import load_reference
 
 from welcome_eval import stats
 from welcome_eval.ingest.codebook import Codebook
@@ -32,7 +30,7 @@ METHODS = {
 
 @pytest.fixture(scope="module")
 def reference() -> dict:
-    return json.loads((REFERENCE / "reliability.json").read_text(encoding="utf-8"))
+    return load_reference("reliability")
 
 
 @pytest.fixture(scope="module")

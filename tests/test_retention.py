@@ -9,13 +9,13 @@ Definitions shared with the R script are listed in its header.
 
 from __future__ import annotations
 
-import json
 import math
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from _reference import load_reference
 from conftest import REFERENCE
 from statsmodels.duration.survfunc import SurvfuncRight, survdiff
 
@@ -53,7 +53,7 @@ RTOL_COX_CONVERGED = 1e-11
 
 
 def read_reference() -> dict:
-    return json.loads((REFERENCE / "survival.json").read_text(encoding="utf-8"))
+    return load_reference("survival")
 
 
 def read_lung() -> pd.DataFrame:
@@ -693,7 +693,7 @@ def test_missing_values_are_left_out(small: pd.DataFrame) -> None:
 
 # --- the signature contract of issue 5 ------------------------------------------
 
-CONTRACT = json.loads((Path(__file__).parent / "reference" / "survival_contract.json").read_text())
+CONTRACT = load_reference("survival_contract")
 
 
 @pytest.mark.parametrize("conf_type", ["log", "log-log", "plain"])
@@ -773,7 +773,7 @@ REGISTER_CAUSES = {1: "within", 2: "region", 3: "death"}
 
 
 def read_register_reference() -> dict:
-    return json.loads((REFERENCE / "survival_register.json").read_text(encoding="utf-8"))
+    return load_reference("survival_register")
 
 
 def read_register_rows() -> pd.DataFrame:
@@ -1007,7 +1007,7 @@ def test_register_timevarying_cox_is_the_programme_effect_check(
     assert_close(fit.coefficients["robust_se"], expected["robust_se"], RTOL_SE, "robust se")
 
 
-@pytest.mark.parametrize("case_id", ["overall", "kreis"])
+@pytest.mark.parametrize("case_id", ["overall", pytest.param("kreis", marks=pytest.mark.slow)])
 def test_register_cumulative_incidence_matches_r(
     case_id: str, register_reference: dict, register_stays_frame: pd.DataFrame
 ) -> None:

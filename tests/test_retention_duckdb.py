@@ -52,6 +52,7 @@ def assert_same(lazy: pd.DataFrame, eager: pd.DataFrame) -> None:
     )
 
 
+@pytest.mark.slow  # the whole demo register, both ways
 def test_demo_extract_same_numbers_both_ways(demo, tmp_path: Path) -> None:
     data, extract, record = demo
     path = write_parquet(data, tmp_path / "demo.parquet")

@@ -7,12 +7,10 @@ needed to run these tests.
 
 from __future__ import annotations
 
-import json
-
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import REFERENCE
+from _reference import load_reference
 
 from welcome_eval import stats
 from welcome_eval.ingest.codebook import Codebook
@@ -25,7 +23,7 @@ ATOL = 1e-14
 
 @pytest.fixture(scope="module")
 def reference() -> dict:
-    return json.loads((REFERENCE / "likert_basics.json").read_text(encoding="utf-8"))
+    return load_reference("likert_basics")
 
 
 @pytest.fixture(scope="module")

@@ -9,13 +9,12 @@ these tests. Definitions shared with the R script are listed in its header.
 from __future__ import annotations
 
 import inspect
-import json
 import math
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from _reference import load_reference
 from conftest import REFERENCE
 
 from welcome_eval.stats.survey import Design, Estimate, rake
@@ -30,7 +29,7 @@ RTOL_SE = 1e-9
 
 @pytest.fixture(scope="module")
 def reference() -> dict:
-    return json.loads((REFERENCE / "survey_design.json").read_text(encoding="utf-8"))
+    return load_reference("survey_design")
 
 
 @pytest.fixture(scope="module")
@@ -133,8 +132,8 @@ def relative_differences(case: dict, designs: dict[str, Design]) -> dict[str, fl
     return result
 
 
-def case_ids(path: Path = REFERENCE / "survey_design.json") -> list[str]:
-    return [case["id"] for case in json.loads(path.read_text(encoding="utf-8"))["cases"]]
+def case_ids() -> list[str]:
+    return [case["id"] for case in load_reference("survey_design")["cases"]]
 
 
 @pytest.mark.parametrize("case_id", case_ids())
