@@ -31,7 +31,7 @@ test: $(STAMP)
 # subprocesses, demo-data generators, the full number of property examples and
 # the rest of sampled parametrisations). `make test` runs both tiers.
 test-fast: $(STAMP)
-	$(BIN)/python -m pytest -m "not slow"
+	$(BIN)/python -m pytest -m "not slow" -n auto --dist worksteal
 
 lint: $(STAMP)
 	$(BIN)/ruff check --fix .
