@@ -93,34 +93,8 @@ BACKWARD_EDGES_ALLOWED: dict[tuple[str, str], str] = {
     ),
 }
 
-#: Public modules without ``__all__`` -> why (all: written before the rule, to be added).
-NO_ALL_ALLOWED: dict[str, str] = {
-    name: "written before the rule; add __all__"
-    for name in (
-        "welcome_eval.analysis.benchmark",
-        "welcome_eval.build.outdir",
-        "welcome_eval.cli",
-        "welcome_eval.config",
-        "welcome_eval.ingest.codebook",
-        "welcome_eval.ingest.limits",
-        "welcome_eval.ingest.readers",
-        "welcome_eval.ingest.rules",
-        "welcome_eval.ingest.tools",
-        "welcome_eval.ingest.validation",
-        "welcome_eval.ingest.wave",
-        "welcome_eval.ingest.writers",
-        "welcome_eval.municipalities",
-        "welcome_eval.present.german_format",
-        "welcome_eval.present.vocabulary",
-        "welcome_eval.publish.privacy",
-        "welcome_eval.publish.redaction",
-        "welcome_eval.synth.checklist",
-        "welcome_eval.synth.kommunen",
-        "welcome_eval.synth.newcomers",
-        "welcome_eval.synth.programme",
-        "welcome_eval.synth.register",
-    )
-}
+#: Public modules without ``__all__`` -> why (none left; every public module defines one).
+NO_ALL_ALLOWED: dict[str, str] = {}
 
 
 # ---------------------------------------------------------------------------

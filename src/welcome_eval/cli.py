@@ -12,6 +12,16 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from welcome_eval.ingest.wave import Wave
 
+__all__ = [
+    "EXIT_BUSY",
+    "EXIT_INTERNAL",
+    "EXIT_OK",
+    "EXIT_QUARANTINED",
+    "EXIT_UNREADABLE",
+    "VALIDATE_FILES",
+    "main",
+]
+
 EXIT_OK = 0
 EXIT_QUARANTINED = 1
 EXIT_UNREADABLE = 2

@@ -10,6 +10,17 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+__all__ = [
+    "DATA_ENV",
+    "PSEUDONYM_KEY_ENV",
+    "data_dir",
+    "demo_data_dir",
+    "notebooks_dir",
+    "package_data_dir",
+    "surveys_dir",
+    "templates_dir",
+]
+
 _PACKAGE_DIR = Path(__file__).resolve().parent
 _REPO_DIR = _PACKAGE_DIR.parent.parent
 

@@ -8,6 +8,8 @@ import pandas as pd
 
 from welcome_eval.config import package_data_dir
 
+__all__ = ["DISTRICTS", "municipalities"]
+
 #: The five districts in the order the region lists them.
 DISTRICTS = (
     "Hochsauerlandkreis",

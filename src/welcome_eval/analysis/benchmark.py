@@ -22,6 +22,20 @@ from welcome_eval.ingest.codebook import Codebook
 from welcome_eval.present.german_format import percent
 from welcome_eval.stats import proportion_ci
 
+__all__ = [
+    "DEFAULT_MIN_PEERS",
+    "POSITION_LABELS",
+    "catalogue_entries",
+    "checklist_history",
+    "describe_own_change",
+    "district_shares",
+    "municipal_shares",
+    "own_change",
+    "peer_position",
+    "position_label",
+    "wave_shares",
+]
+
 #: Peers needed before quartiles of their values are shown.
 DEFAULT_MIN_PEERS = 5
 

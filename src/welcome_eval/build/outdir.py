@@ -28,6 +28,24 @@ try:  # POSIX
 except ImportError:  # pragma: no cover - Windows
     fcntl = None  # type: ignore[assignment]
 
+__all__ = [
+    "MARKER",
+    "OS_FILES",
+    "TEMP_PREFIX",
+    "OutputBusy",
+    "OutputError",
+    "check_target",
+    "claim",
+    "exchange",
+    "files_in",
+    "is_ours",
+    "locked",
+    "marker_text",
+    "recorded_files",
+    "remove_own",
+    "write_marker",
+]
+
 #: Name of the marker file in every folder welcome-eval writes.
 MARKER = ".welcome-eval-output"
 #: Files an operating system drops into folders people look at; never "foreign".

@@ -23,6 +23,8 @@ from welcome_eval.errors import WelcomeEvalError
 from welcome_eval.ingest.limits import LimitError, limits, load_yaml
 from welcome_eval.ingest.rules import Expression, RuleError, compile_rule
 
+__all__ = ["CODED_TYPES", "ITEM_TYPES", "Codebook", "CodebookError", "Item", "Rule"]
+
 #: Item types a codebook may declare.
 ITEM_TYPES = (
     "id",

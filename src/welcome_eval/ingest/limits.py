@@ -23,6 +23,19 @@ import yaml
 
 from welcome_eval.errors import WelcomeEvalError
 
+__all__ = [
+    "ENV_PREFIX",
+    "LimitError",
+    "Limits",
+    "check_columns",
+    "check_file_size",
+    "check_rows",
+    "check_xlsx_archive",
+    "human_bytes",
+    "limits",
+    "load_yaml",
+]
+
 #: Prefix of the environment variables that override a limit (upper-case field name).
 ENV_PREFIX = "WELCOME_EVAL_"
 

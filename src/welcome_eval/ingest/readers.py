@@ -35,6 +35,31 @@ from welcome_eval.ingest.limits import (
     limits,
 )
 
+__all__ = [
+    "CSV_DELIMITERS",
+    "CSV_ENCODINGS",
+    "FORMATS",
+    "FORMAT_ALIASES",
+    "SPSS_DATETIME_FORMATS",
+    "SPSS_DATE_FORMATS",
+    "SPSS_ORIGIN",
+    "SPSS_TIME_FORMATS",
+    "TOOL_PRESETS",
+    "FileLimitError",
+    "RawTable",
+    "ReadError",
+    "detect_format",
+    "format_name",
+    "neutralise_formula",
+    "read_csv",
+    "read_parquet",
+    "read_raw",
+    "read_sav",
+    "read_xlsx",
+    "restore_formula",
+    "spss_dates",
+]
+
 #: Encodings tried in this order when a CSV file does not declare one.
 CSV_ENCODINGS = ("utf-8-sig", "cp1252")
 CSV_DELIMITERS = ";,\t|"

@@ -37,6 +37,16 @@ import pandas as pd
 
 from welcome_eval.errors import WelcomeEvalError
 
+__all__ = [
+    "CONTEXT_NAMES",
+    "FUNCTIONS",
+    "MAX_EXPRESSION_CHARS",
+    "MAX_NODES",
+    "Expression",
+    "RuleError",
+    "compile_rule",
+]
+
 #: Names a rule may refer to with ``@``, provided by the manifest.
 CONTEXT_NAMES = ("fieldwork_start", "fieldwork_end")
 #: Longest rule expression and most syntax nodes in one rule.

@@ -39,6 +39,20 @@ from welcome_eval.ingest.readers import (
     read_csv,
 )
 
+__all__ = [
+    "LIMESURVEY_FIELD_TEXTS",
+    "MAX_SYNTAX_BYTES",
+    "HeadingMatcher",
+    "bracket_key",
+    "drop_label_row",
+    "heading_code",
+    "parse_r_syntax",
+    "parse_sosci_spss",
+    "parse_spss_syntax",
+    "read_with_syntax",
+    "shorten",
+]
+
 #: Syntax files are small; anything larger is not a syntax file.
 MAX_SYNTAX_BYTES = 4 << 20
 

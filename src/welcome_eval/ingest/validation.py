@@ -34,6 +34,24 @@ from welcome_eval.ingest.readers import RawTable
 from welcome_eval.ingest.rules import RuleError, compile_rule
 from welcome_eval.municipalities import municipalities
 
+__all__ = [
+    "CHOSEN",
+    "ISSUE_COLUMNS",
+    "MAX_UNKNOWN_COLUMN_SHARE",
+    "MISSING_VALUES",
+    "NOT_CHOSEN",
+    "RULES_DE",
+    "STATUS_ACCEPTED",
+    "STATUS_FLAGGED",
+    "STATUS_QUARANTINED",
+    "TEXT",
+    "FileValidationError",
+    "ValidationResult",
+    "issue_summary",
+    "map_columns",
+    "validate",
+]
+
 ISSUE_COLUMNS = ["file", "row", "column", "value", "rule", "severity", "message"]
 
 #: German names of the rules, for reports and the command line.

@@ -45,6 +45,16 @@ from welcome_eval.ingest.validation import (
     validate,
 )
 
+__all__ = [
+    "MANIFEST_FIELDS",
+    "Manifest",
+    "ManifestError",
+    "Wave",
+    "find_manifests",
+    "read_wave",
+    "sha256_of",
+]
+
 
 class ManifestError(WelcomeEvalError, ValueError):
     """A wave manifest is malformed or does not match its file."""

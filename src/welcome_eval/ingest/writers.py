@@ -22,6 +22,8 @@ import pandas as pd
 from welcome_eval.ingest.codebook import Codebook, Item
 from welcome_eval.ingest.readers import neutralise_formula
 
+__all__ = ["csv_bytes", "excel_safe_csv", "sav_bytes", "write_export", "xlsx_bytes"]
+
 _ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 

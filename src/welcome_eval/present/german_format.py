@@ -7,6 +7,17 @@ import math
 
 import pandas as pd
 
+__all__ = [
+    "HIDDEN_MARK",
+    "date",
+    "integer",
+    "interval",
+    "number",
+    "percent",
+    "percentage_points",
+    "signed",
+]
+
 _NARROW_NBSP = "\u202f"
 
 #: Mark for a hidden cell in tables and figures (Destatis: "Zahlenwert unbekannt oder

@@ -18,6 +18,29 @@ from types import MappingProxyType
 
 from welcome_eval.present import german_format as de
 
+__all__ = [
+    "DISTRICT_TEST",
+    "EARLY_LATE",
+    "EARLY_LATE_FORMATS",
+    "ESTIMATES",
+    "FORMATS",
+    "HEADERS",
+    "KOMMUNEN",
+    "MISSING",
+    "NEUBUERGER",
+    "RELIABILITY",
+    "RESULTS",
+    "SATISFIED",
+    "Format",
+    "formats",
+    "headers",
+    "p_value",
+    "percent_one",
+    "points_one",
+    "signed_two",
+    "two",
+]
+
 Format = Callable[[object], str]
 
 

@@ -21,6 +21,21 @@ import pandas as pd
 from welcome_eval.publish import redaction
 from welcome_eval.publish.disclosure import SuppressedTable, suppress
 
+__all__ = [
+    "DEFAULT_MIN_N",
+    "REDACTED",
+    "NotPersonal",
+    "RedactedAnswers",
+    "RedactionScores",
+    "not_personal",
+    "protect",
+    "read_redaction_corpus",
+    "redact_answers",
+    "redact_series",
+    "redact_text",
+    "redaction_scores",
+]
+
 REDACTED = redaction.REDACTED
 #: Quality of the redaction on a labelled corpus (see :mod:`welcome_eval.publish.redaction`).
 redaction_scores = redaction.redaction_scores

@@ -49,6 +49,21 @@ from pathlib import Path
 
 from welcome_eval.config import package_data_dir
 
+__all__ = [
+    "AMBIGUOUS_FIRST_NAMES",
+    "REDACTED",
+    "RedactionScores",
+    "Span",
+    "find_personal_data",
+    "first_names",
+    "place_words",
+    "read_redaction_corpus",
+    "redact",
+    "redaction_scores",
+    "repair_text",
+    "surnames",
+]
+
 REDACTED = "[entfernt]"
 
 

@@ -41,6 +41,27 @@ from welcome_eval.ingest.codebook import Codebook
 from welcome_eval.ingest.writers import write_export
 from welcome_eval.municipalities import municipalities
 
+__all__ = [
+    "BASE",
+    "DIFFICULTY",
+    "EXPERIENCE",
+    "LATER_JOINER",
+    "PLANTED_PERSONAL_DATA",
+    "P_BLANK",
+    "P_DONT_KNOW",
+    "P_NOTE",
+    "P_NO_ANSWER",
+    "P_RESPOND",
+    "SD_ITEM",
+    "SD_MUNICIPALITY",
+    "SD_WAVE",
+    "SIZE",
+    "THRESHOLDS",
+    "WAVES",
+    "checklist_wave",
+    "write_checklist_demo",
+]
+
 #: Share of participating municipalities that fill in the checklist in a wave.
 P_RESPOND = 0.92
 #: Cut points of the latent value: below the first "nicht vorhanden", then "geplant",

@@ -38,6 +38,15 @@ from welcome_eval.ingest.codebook import Codebook, Item
 from welcome_eval.ingest.writers import write_export
 from welcome_eval.synth.participation_record import participation
 
+__all__ = [
+    "IDEAS",
+    "PLANTED_PERSONAL_DATA",
+    "SURVEY",
+    "WAVES",
+    "kommunen_wave",
+    "write_kommunen_demo",
+]
+
 SURVEY = "kommunen"
 
 #: Personal data planted in a few open answers; none of it may appear in a report.

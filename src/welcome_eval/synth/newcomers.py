@@ -87,6 +87,27 @@ from welcome_eval.ingest.codebook import Codebook
 from welcome_eval.ingest.writers import write_export
 from welcome_eval.municipalities import DISTRICTS, municipalities
 
+__all__ = [
+    "COMMENTS",
+    "PARTNER_EFFECTS",
+    "PLANTED_PERSONAL_DATA",
+    "RESPONSE_AGE",
+    "RESPONSE_ORIGIN",
+    "SAMPLE_PER_DISTRICT",
+    "STAY_AGE",
+    "STAY_COEFFICIENTS",
+    "STAY_CUTS",
+    "STAY_ORIGIN",
+    "SURVEY",
+    "TRUTH_FILE",
+    "WAVES",
+    "newcomer_population",
+    "newcomer_wave",
+    "population_margins",
+    "population_truth",
+    "write_newcomer_demo",
+]
+
 SURVEY = "neubuerger"
 #: File with the true population values of the demo data, relative to ``<data_dir>/neubuerger``.
 TRUTH_FILE = "truth.json"

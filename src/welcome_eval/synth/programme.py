@@ -33,6 +33,16 @@ import pandas as pd
 
 from welcome_eval.municipalities import municipalities
 
+__all__ = [
+    "FUNDER",
+    "REGIONAL_FUNDING",
+    "ROLE_COLUMNS",
+    "ROUND_TABLES",
+    "funding_record",
+    "round_table_records",
+    "write_programme_demo",
+]
+
 #: The round tables: (number, date, format, host municipality name or None, topic).
 ROUND_TABLES: tuple[tuple[int, dt.date, str, str | None, str], ...] = (
     (1, dt.date(2017, 12, 1), "vor_ort", "Olsberg", "Auftakt der Qualitätsoffensive"),

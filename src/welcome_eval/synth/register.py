@@ -96,6 +96,18 @@ from welcome_eval.ingest.writers import write_export
 from welcome_eval.municipalities import municipalities
 from welcome_eval.synth.participation_record import participation
 
+__all__ = [
+    "ARRIVAL_RATE",
+    "DEMO_SCALE",
+    "EXTRACT_DATE",
+    "PLANTED_HAZARD_RATIO",
+    "SURVEY",
+    "WAVE",
+    "WINDOW_START",
+    "register_extract",
+    "write_register_demo",
+]
+
 SURVEY = "register"
 WAVE = "2025"
 
