@@ -13,9 +13,10 @@ from welcome_eval.analysis import regional
 from welcome_eval.analysis.programme import participation_record
 from welcome_eval.config import demo_data_dir
 from welcome_eval.present import german_format as de
-from welcome_eval.present import report, vocabulary
+from welcome_eval.present import vocabulary
 from welcome_eval.publish.disclosure import SuppressedTable
 from welcome_eval.publish.privacy import protect
+from welcome_eval.sections import report
 
 
 @pytest.fixture
@@ -208,7 +209,7 @@ def test_demo_note_only_for_demo_data():
 
 
 def test_own_respondents_and_the_municipality_shown_interactively():
-    from welcome_eval.present import benchmark_report
+    from welcome_eval.sections import benchmark_report
 
     shares = pd.DataFrame({"ags": ["1", "1", "2"], "n": [4, 9, 30]})
     assert benchmark_report.own_respondents(shares, "1") == 9
@@ -228,7 +229,7 @@ def test_own_respondents_and_the_municipality_shown_interactively():
 def test_cox_sentence_follows_the_interval(low, high, says):
     from types import SimpleNamespace
 
-    from welcome_eval.present import register_report
+    from welcome_eval.sections import register_report
 
     fit = SimpleNamespace(
         coefficients=pd.DataFrame(

@@ -9,6 +9,7 @@ The sub-packages follow the pipeline, and data flow one way through them:
 - ``analysis``: the evaluation's questions per report family
 - ``present``: German formats, sentences and figures
 - ``publish``: disclosure control, redaction and the display gate
+- ``sections``: the reports' sections, shown through the gate with numbered captions
 - ``build``: plan, execute, render and publish the reports
 - ``synth``: the synthetic demo data
 
@@ -31,7 +32,17 @@ from welcome_eval.municipalities import municipalities
 
 _aliases.install()
 
-_SUBPACKAGES = ("analysis", "build", "ingest", "present", "publish", "stats", "survival", "synth")
+_SUBPACKAGES = (
+    "analysis",
+    "build",
+    "ingest",
+    "present",
+    "publish",
+    "sections",
+    "stats",
+    "survival",
+    "synth",
+)
 
 __all__ = [
     "Codebook",

@@ -1,4 +1,4 @@
-"""Stage 6, the build: plan the reports, parameterise and execute the notebooks, render
+"""Stage 7, the build: plan the reports, parameterise and execute the notebooks, render
 German HTML, publish into the output folder atomically.
 
 One module per step: ``plan`` → ``kernel`` (parameterise, execute) → ``render`` →

@@ -1,8 +1,8 @@
 """Stage 4, presentation: German number formats (``german_format``) and sentences
-(``sentences``), the column vocabulary (``vocabulary``), numbered captions and the sections
-reports share (``report``, and one ``*_report`` module of sections per report family),
-Markdown and HTML escaping (``markup``) and the figures (``figures``). Nothing here decides
-what may be shown; that is :mod:`welcome_eval.publish`.
+(``sentences``), the column vocabulary (``vocabulary``), Markdown and HTML escaping
+(``markup``) and the figures (``figures``). Nothing here decides what may be shown; that is
+:mod:`welcome_eval.publish`, and the report sections that put both together are
+:mod:`welcome_eval.sections`.
 """
 
 from __future__ import annotations
@@ -10,15 +10,9 @@ from __future__ import annotations
 from welcome_eval._lazy import attach
 
 _SUBMODULES = (
-    "benchmark_report",
-    "checklist_report",
     "figures",
     "german_format",
     "markup",
-    "programme_report",
-    "quality_report",
-    "register_report",
-    "report",
     "sentences",
     "vocabulary",
 )

@@ -2,7 +2,7 @@
 
 The library returns tidy English column names (``n``, ``share``, ``ci_low``, ...); the
 German headers and formats are applied only when a table is shown
-(:meth:`welcome_eval.present.report.Report.table`). One column name has one German
+(:meth:`welcome_eval.sections.report.Report.table`). One column name has one German
 header in every report; where a table must say something else (``label`` is the answer
 of a question in one table and a scale in another), the table passes an override, and
 overrides that recur are named sets here (:data:`EARLY_LATE`, :data:`RELIABILITY`, ...).
@@ -24,6 +24,7 @@ __all__ = [
     "EARLY_LATE_FORMATS",
     "ESTIMATES",
     "FORMATS",
+    "GEMEINDE",
     "HEADERS",
     "KOMMUNEN",
     "MISSING",
@@ -177,6 +178,30 @@ ESTIMATES: tuple[str, ...] = ("share", "raked", "survival", "incidence", "alpha"
 #: Kommunenbefragung: the items are the programme's building blocks, the share is Top-2.
 KOMMUNEN: Mapping[str, str] = MappingProxyType(
     {"item_label": "Baustein", "share": "zufrieden (Top-2)", "response_rate": "Rücklauf (Kommunen)"}
+)
+#: Municipal report (benchmark tables): the vocabulary with these overrides. The audit of
+#: the published set (:func:`welcome_eval.publish.disclosure_plan.published_from_reports`)
+#: finds the own values, the district values and the change table by their headers
+#: ("Merkmal, Antworten, Ihre Kommune, KI von, KI bis"; "Antworten <Welle>"): these stay as
+#: the audit reads them, not the vocabulary's "Antwortende" and "KI unten"/"KI oben".
+GEMEINDE: Mapping[str, str] = MappingProxyType(
+    {
+        "n": "Antworten",
+        "ci_low": "KI von",
+        "ci_high": "KI bis",
+        "label": "Merkmal",
+        "value": "Ihre Kommune",
+        "peers": "Vergleichskommunen",
+        "q1": "unteres Quartil",
+        "median": "Median",
+        "q3": "oberes Quartil",
+        "position": "Einordnung",
+        "dimension_label": "Handlungsfeld",
+        "level_label": "Stufe",
+        "peer_q1": "unteres Quartil",
+        "peer_median": "Median",
+        "peer_q3": "oberes Quartil",
+    }
 )
 #: Neubürgerbefragung: calibrated (raked) Top-2 shares.
 NEUBUERGER: Mapping[str, str] = MappingProxyType({"share": "Top-2 (kalibriert)"})

@@ -445,7 +445,7 @@ def published_from_reports(
         )
 
     # The headers the municipal reports print, from the one place that writes them.
-    from welcome_eval.present.benchmark_report import HEADERS as headers
+    from welcome_eval.present.vocabulary import GEMEINDE as headers
 
     own = [headers[c] for c in ("label", "n", "value", "ci_low", "ci_high")]
     pages = sorted(root.glob("gemeinden/*/*.html")) + sorted(root.glob("*/gemeinden/*/*.html"))

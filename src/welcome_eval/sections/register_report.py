@@ -1,6 +1,6 @@
 """Sections of the register report (``notebooks/register_welle.ipynb``): how long newcomers
 stay, where they go, and whether the programme keeps them. Each function shows one section
-through a :class:`~welcome_eval.present.report.Report`; counts are persons.
+through a :class:`~welcome_eval.sections.report.Report`; counts are persons.
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ import pandas as pd
 
 from welcome_eval.present import german_format as de
 from welcome_eval.present import vocabulary
-from welcome_eval.present.report import Report
 from welcome_eval.publish.display import show_text
+from welcome_eval.sections.report import Report
 
 __all__ = [
     "HEADERS",

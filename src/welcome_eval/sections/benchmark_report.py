@@ -1,6 +1,6 @@
 """Sections of the benchmark report of one municipality (``notebooks/gemeinde.ipynb``).
 
-Each function shows one section through a :class:`~welcome_eval.present.report.Report`
+Each function shows one section through a :class:`~welcome_eval.sections.report.Report`
 (numbered captions, German headers from :mod:`welcome_eval.present.vocabulary`); what may
 be shown is decided by the wave's suppression plan
 (:func:`welcome_eval.publish.disclosure_plan.suppression_plan`) and the disclosure gate.
@@ -14,9 +14,10 @@ from pathlib import Path
 import pandas as pd
 
 from welcome_eval.present import german_format as de
+from welcome_eval.present import vocabulary
 from welcome_eval.present.markup import md_escape
-from welcome_eval.present.report import Report
 from welcome_eval.publish.display import show_text
+from welcome_eval.sections.report import Report
 
 __all__ = [
     "choose_municipality",
@@ -30,28 +31,8 @@ __all__ = [
     "summary",
 ]
 
-#: Headers of the benchmark tables (the vocabulary's, with these overrides). The audit of
-#: the published set (:func:`welcome_eval.publish.disclosure_plan.published_from_reports`)
-#: finds the own values, the district values and the change table by their headers
-#: ("Merkmal, Antworten, Ihre Kommune, KI von, KI bis"; "Antworten <Welle>"): these stay as
-#: the audit reads them, not the vocabulary's "Antwortende" and "KI unten"/"KI oben".
-HEADERS = {
-    "n": "Antworten",
-    "ci_low": "KI von",
-    "ci_high": "KI bis",
-    "label": "Merkmal",
-    "value": "Ihre Kommune",
-    "peers": "Vergleichskommunen",
-    "q1": "unteres Quartil",
-    "median": "Median",
-    "q3": "oberes Quartil",
-    "position": "Einordnung",
-    "dimension_label": "Handlungsfeld",
-    "level_label": "Stufe",
-    "peer_q1": "unteres Quartil",
-    "peer_median": "Median",
-    "peer_q3": "oberes Quartil",
-}
+#: Headers of the benchmark tables (:data:`welcome_eval.present.vocabulary.GEMEINDE`).
+HEADERS = vocabulary.GEMEINDE
 
 
 def _whole(value: object) -> str:

@@ -1,7 +1,7 @@
 """Sections of the regional report of the welcome-culture checklist
 (``notebooks/checkliste_welle.ipynb``): the municipalities' self-assessment, counted in
 municipalities, never persons. Each function shows one section through a
-:class:`~welcome_eval.present.report.Report`.
+:class:`~welcome_eval.sections.report.Report`.
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ import pandas as pd
 
 from welcome_eval.present import german_format as de
 from welcome_eval.present.markup import md_code, md_escape
-from welcome_eval.present.report import Report
 from welcome_eval.publish.display import show_list, show_text
+from welcome_eval.sections.report import Report
 
 __all__ = [
     "HEADERS",

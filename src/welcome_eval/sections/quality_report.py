@@ -1,7 +1,7 @@
 """Sections of the report "Datenqualität und Methoden" (``notebooks/qualitaet.ipynb``) for a
 wave of any survey: the delivered file, the validation, missing answers, response by
 district, weighting and the methods. Each function shows one section through a
-:class:`~welcome_eval.present.report.Report`.
+:class:`~welcome_eval.sections.report.Report`.
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from typing import NamedTuple
 from welcome_eval.present import german_format as de
 from welcome_eval.present import vocabulary
 from welcome_eval.present.markup import md_code, md_escape
-from welcome_eval.present.report import Report
 from welcome_eval.publish.display import show_text
+from welcome_eval.sections.report import Report
 
 __all__ = [
     "COUNTS_REASON",

@@ -1,6 +1,6 @@
 """Sections of the programme overview (``notebooks/programm.ipynb``): participation, round
 tables, costs and the cost per additionally retained newcomer. Each function shows one
-section through a :class:`~welcome_eval.present.report.Report`; the data are municipalities,
+section through a :class:`~welcome_eval.sections.report.Report`; the data are municipalities,
 meetings and amounts, no persons (except the register estimate, gated by its count).
 """
 
@@ -11,8 +11,8 @@ from pathlib import Path
 import pandas as pd
 
 from welcome_eval.present import german_format as de
-from welcome_eval.present.report import Report
 from welcome_eval.publish.display import show_text
+from welcome_eval.sections.report import Report
 
 __all__ = [
     "MUNICIPALITIES",
@@ -297,9 +297,8 @@ def cost_per_retained(
 ) -> None:
     """Newcomers additionally retained (the register report's estimate, scaled to all
     households) and the cost per retained newcomer; without a register extract, a note."""
-    from welcome_eval import read_wave
     from welcome_eval.analysis import programme
-    from welcome_eval.ingest.wave import find_manifests
+    from welcome_eval.ingest.wave import find_manifests, read_wave
     from welcome_eval.publish.privacy import protect
     from welcome_eval.survival import programme_effect
 
