@@ -126,6 +126,7 @@ def test_the_shared_helpers_stay_out_of_the_stats_api():
     assert "check_correction" not in stats.__all__
 
 
+@pytest.mark.slow  # starts a Python process
 def test_importing_stats_imports_neither_present_nor_pingouin():
     code = (
         "import sys, welcome_eval.stats\n"
