@@ -49,9 +49,6 @@ SYNTH_MAY_IMPORT = {"ingest": "anything", "analysis": "constants"}
 
 #: (importing module, private name it uses) -> why it is still there.
 PRIVATE_NAME_ALLOWED: dict[tuple[str, str], str] = {
-    ("welcome_eval.ingest.validation", "welcome_eval.ingest.tools._fold"): (
-        "the LimeSurvey heading matcher folds headings as ingest.tools does; make _fold public"
-    ),
 }
 
 # Reasons shared by several backward edges.

@@ -1,4 +1,4 @@
-"""Command line: ``welcome-eval build | validate | synth``."""
+"""Command line: ``welcome-eval build | validate | wave add | synth``."""
 
 from __future__ import annotations
 
@@ -163,11 +163,34 @@ def _wave_folder(path: str) -> Path:
     return given.parent if given.suffix in (".yaml", ".yml") else given
 
 
-def _validate(args: argparse.Namespace) -> int:
+def _print_wave(wave: Wave, limit: int) -> dict[str, int]:
+    """The counts of a validated wave and its first problems, as ``validate`` prints them."""
     import pandas as pd
 
-    from welcome_eval.build.outdir import OutputBusy, OutputError, check_target, claim
     from welcome_eval.ingest.validation import RULES_DE
+
+    counts = wave.counts
+    print(f"{wave.manifest.title} ({wave.provenance['file']}, {wave.provenance['format']})")
+    print(
+        f"Zeilen gelesen / rows read: {counts['read']} · angenommen / accepted: "
+        f"{counts['accepted']} · mit Hinweis / flagged: {counts['accepted_with_flags']} · "
+        f"zurückgestellt / quarantined: {counts['quarantined']}"
+    )
+    issues = wave.issues
+    if len(issues):
+        print(f"\nErste Probleme / first problems ({len(issues)} in all):")
+        for issue in issues.head(limit).itertuples(index=False):
+            row = "–" if pd.isna(issue.row) else issue.row
+            rule = RULES_DE.get(issue.rule, issue.rule)
+            print(
+                f"  {issue.file} row {row}, column {issue.column}, value {issue.value!r}: "
+                f"[{issue.severity}] {issue.rule} – {rule}: {issue.message}"
+            )
+    return counts
+
+
+def _validate(args: argparse.Namespace) -> int:
+    from welcome_eval.build.outdir import OutputBusy, OutputError, check_target, claim
     from welcome_eval.ingest.wave import read_wave
 
     if args.out:  # refuse an unsafe --out before reading anything
@@ -183,23 +206,7 @@ def _validate(args: argparse.Namespace) -> int:
     except Exception as exc:  # every unreadable input ends here with exit code 2
         print(f"Nicht lesbar / unreadable: {exc}", file=sys.stderr)
         return EXIT_UNREADABLE
-    counts = wave.counts
-    print(f"{wave.manifest.title} ({wave.provenance['file']}, {wave.provenance['format']})")
-    print(
-        f"Zeilen gelesen / rows read: {counts['read']} · angenommen / accepted: "
-        f"{counts['accepted']} · mit Hinweis / flagged: {counts['accepted_with_flags']} · "
-        f"zurückgestellt / quarantined: {counts['quarantined']}"
-    )
-    issues = wave.issues
-    if len(issues):
-        print(f"\nErste Probleme / first problems ({len(issues)} in all):")
-        for issue in issues.head(args.limit).itertuples(index=False):
-            row = "–" if pd.isna(issue.row) else issue.row
-            rule = RULES_DE.get(issue.rule, issue.rule)
-            print(
-                f"  {issue.file} row {row}, column {issue.column}, value {issue.value!r}: "
-                f"[{issue.severity}] {issue.rule} – {rule}: {issue.message}"
-            )
+    counts = _print_wave(wave, args.limit)
     if args.out:
         try:
             target = _write_wave(wave, args.out, _wave_folder(args.path))
@@ -210,6 +217,103 @@ def _validate(args: argparse.Namespace) -> int:
             print(f"Fehler / error: {_one_line(exc)}", file=sys.stderr)
             return EXIT_UNREADABLE
         print(f"\nBereinigte Welle und Prüftabelle / tidy wave and validation table: {target}")
+    return EXIT_QUARANTINED if counts["quarantined"] else EXIT_OK
+
+
+_HOW = {
+    "id": "Kennung",
+    "tool": "Code/Überschrift des Werkzeugs",
+    "text": "Fragetext",
+    "similar": "ähnlicher Fragetext – bitte prüfen",
+}
+
+
+def _date_argument(text: str):
+    import datetime as dt
+
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text[:40]!r} is not a date (YYYY-MM-DD)") from None
+
+
+def _wave_add(args: argparse.Namespace) -> int:
+    from welcome_eval.config import data_dir as default_data_dir
+    from welcome_eval.ingest.intake import add_wave, propose_wave
+    from welcome_eval.ingest.tools import shorten
+
+    options = {
+        "title": args.title,
+        "fieldwork": tuple(args.fieldwork) if args.fieldwork else None,
+        "tool": None if args.tool == "none" else args.tool,
+        "syntax": args.syntax,
+    }
+    data = Path(args.data or default_data_dir())
+    try:
+        if args.dry_run:
+            proposal = propose_wave(args.file, args.survey, args.wave, **options)
+        else:
+            added = add_wave(
+                args.file, args.survey, args.wave, data_dir=data, demo=args.demo, **options
+            )
+            proposal = added.proposal
+    except Exception as exc:  # every unreadable input ends here with exit code 2
+        print(f"Nicht hinzugefügt / not added: {_one_line(exc)}", file=sys.stderr)
+        print("Es wurde nichts geschrieben. / Nothing was written.", file=sys.stderr)
+        return EXIT_UNREADABLE
+    detected = ", ".join(f"{k} {v!r}" for k, v in proposal.detected.items())
+    print(
+        f"Datei / file: {proposal.source.name} · Format {proposal.format}"
+        + (f" ({detected})" if detected else "")
+        + (f" · Syntax {proposal.syntax.name}" if proposal.syntax else "")
+        + f" · Werkzeug / tool: {proposal.tool or '–'}"
+    )
+    print(f"sha256: {proposal.sha256}")
+    start, end = proposal.fieldwork
+    if start or end:
+        origin = {"given": "angegeben", "stamps": "aus den Zeitstempeln"}.get(
+            proposal.fieldwork_origin or "", "teils angegeben, teils aus den Zeitstempeln"
+        )
+        print(f"Feldzeit / fieldwork: {start or '?'} bis {end or '?'} ({origin})")
+    print(f"\nSpaltenzuordnung / column mapping ({len(proposal.matches)} Spalten):")
+    for match in proposal.matches:
+        print(f"  {shorten(match.file_column, 50):<50} -> {match.item}  [{_HOW[match.how]}]")
+    if proposal.unmapped:
+        print(f"\nNicht zugeordnet / not mapped ({len(proposal.unmapped)} Spalten der Datei):")
+        for column in proposal.unmapped[: args.limit]:
+            print(f"  {shorten(column, 60)}")
+        if len(proposal.unmapped) > args.limit:
+            print(f"  … und {len(proposal.unmapped) - args.limit} weitere")
+        if proposal.tool == "limesurvey":
+            print(
+                "  Tipp: LimeSurvey-Export mit Überschriften „Fragecode & Fragetext“ oder die "
+                "Zuordnung unter 'columns:' im Manifest ergänzen."
+            )
+    absent = [column for column, _ in proposal.missing]
+    if absent:
+        required = [column for column, needed in proposal.missing if needed]
+        print(
+            f"\nIm Codebuch, aber nicht in der Datei / in the codebook, not in the file: "
+            f"{len(absent)} ({', '.join(absent[:8])}{' …' if len(absent) > 8 else ''})"
+            + (f"; Pflicht / required: {', '.join(required)}" if required else "")
+        )
+    for note in proposal.notes:
+        print(f"\nHinweis / note: {note}")
+    if args.dry_run:
+        print("\nProbelauf / dry run: nichts geschrieben. Manifest:\n")
+        import yaml
+
+        print(
+            yaml.safe_dump(
+                proposal.manifest(proposal.source.name), allow_unicode=True, sort_keys=False
+            )
+        )
+        return EXIT_OK
+    print(f"\nWelle angelegt / wave added: {added.folder / 'manifest.yaml'}\n")
+    counts = _print_wave(added.wave, args.limit)
+    print(
+        "\nNächster Schritt / next: welcome-eval build" + (f" --data {data}" if args.data else "")
+    )
     return EXIT_QUARANTINED if counts["quarantined"] else EXIT_OK
 
 
@@ -282,6 +386,60 @@ def main(argv: list[str] | None = None) -> int:
         "or one welcome-eval wrote: other files there are left alone)",
     )
     validate.set_defaults(run=_validate)
+
+    wave = commands.add_parser("wave", help="add a survey wave (wave add FILE --survey S --wave W)")
+    wave_commands = wave.add_subparsers(dest="wave_command", required=True)
+    add = wave_commands.add_parser(
+        "add",
+        help="put a raw export into the data directory with its manifest, then validate it; "
+        "exit 0 clean, 1 quarantined rows, 2 not added (nothing written)",
+        description="Detects format, encoding, delimiter and survey tool, computes the "
+        "sha256, matches the file's columns to the codebook (ids, tool codes, German "
+        "question text), writes <data>/<survey>/<wave>/manifest.yaml and validates the wave.",
+    )
+    add.add_argument(
+        "file",
+        type=Path,
+        help="raw export (CSV, XLSX, SAV/ZSAV/POR, or a tool's "
+        "syntax export: .sps + .dat, .R + .csv)",
+    )
+    add.add_argument(
+        "--survey", required=True, help="survey (its codebook): kommunen, neubuerger, …"
+    )
+    add.add_argument("--wave", required=True, help="wave name, e.g. 2023")
+    add.add_argument(
+        "--data",
+        type=Path,
+        default=None,
+        help="data directory (default: $WELCOME_EVAL_DATA or the demo data)",
+    )
+    add.add_argument("--title", default=None, help="title (default: e.g. 'Kommunenbefragung 2023')")
+    add.add_argument(
+        "--fieldwork",
+        nargs=2,
+        type=_date_argument,
+        metavar=("START", "END"),
+        default=None,
+        help="first and last day of the fieldwork (default: from the tool's time stamps)",
+    )
+    add.add_argument(
+        "--tool",
+        choices=["auto", "none", "limesurvey", "sosci"],
+        default="auto",
+        help="survey tool that wrote the file (default: detected)",
+    )
+    add.add_argument(
+        "--syntax",
+        type=Path,
+        default=None,
+        help="syntax file of a data file without header, if not named as the tool names it",
+    )
+    add.add_argument(
+        "--dry-run", action="store_true", help="show what would be written; write nothing"
+    )
+    add.add_argument("--demo", action="store_true", help="synthetic data (demo pseudonym key)")
+    add.add_argument("--limit", type=int, default=20, help="problems and columns to list")
+    add.set_defaults(run=_wave_add)
 
     synth = commands.add_parser("synth", help="write the synthetic demo data")
     synth.add_argument("--out", type=Path, default=Path("data/demo"))

@@ -129,6 +129,9 @@ class RawTable:
     #: User-missing values of string variables (SPSS), per column. Their cells are read
     #: as missing already (a text cannot be kept as a numeric missing code).
     missing_texts: dict[str, list[str]] = field(default_factory=dict)
+    #: Variable labels (question texts) the file or its syntax gives, per column:
+    #: SPSS variable labels, a syntax file's labels, SoSci's label row.
+    column_labels: dict[str, str] = field(default_factory=dict)
 
 
 def format_name(name: str) -> str | None:
@@ -391,6 +394,8 @@ def read_csv(
     frame = _clean_columns(_parse_csv_text(path, text, delimiter))
     _check_cells(path, frame, limit, header_rows=1)
     frame = _unescape_formulas(frame)
+    if header and header[0] == "":
+        frame, notes = _drop_row_names(frame, notes)
     # Spreadsheet row of each record: header is row 1. Records with embedded
     # line breaks still count as one row, as Excel shows them.
     rows = pd.Series(range(2, len(frame) + 2), index=frame.index, name="row")
@@ -402,6 +407,23 @@ def read_csv(
         detected={"encoding": used_encoding, "delimiter": delimiter},
         notes=notes,
     )
+
+
+def _drop_row_names(
+    frame: pd.DataFrame, notes: list[tuple[str, str]]
+) -> tuple[pd.DataFrame, list[tuple[str, str]]]:
+    """R's ``write.csv`` writes the row names as a first column with an empty heading;
+    when it holds 1, 2, 3, ... it is not data."""
+    first = frame.columns[0]
+    numbers = [str(n) for n in range(1, len(frame) + 1)]
+    if frame[first].astype("string").str.strip().tolist() != numbers:
+        return frame, notes
+    note = (
+        "row_names",
+        "the first column has no heading and numbers the rows 1, 2, 3, … (R's write.csv "
+        "row names); it was not read",
+    )
+    return frame.drop(columns=first), [*notes, note]
 
 
 def _check_quotes(path: Path, text: str, delimiter: str, columns: int) -> None:
@@ -769,6 +791,7 @@ def read_sav(path: str | Path, *, portable: bool = False, encoding: str | None =
         value_labels={k: dict(v) for k, v in meta.variable_value_labels.items()},
         missing_ranges=missing_ranges,
         missing_texts=missing_texts,
+        column_labels={str(k): str(v) for k, v in (meta.column_names_to_labels or {}).items() if v},
     )
 
 

@@ -45,12 +45,14 @@ __all__ = [
     "HeadingMatcher",
     "bracket_key",
     "drop_label_row",
+    "fold_heading",
     "heading_code",
     "parse_r_syntax",
     "parse_sosci_spss",
     "parse_spss_syntax",
     "read_with_syntax",
     "shorten",
+    "spss_variable_labels",
 ]
 
 #: Syntax files are small; anything larger is not a syntax file.
@@ -86,7 +88,7 @@ LIMESURVEY_FIELD_TEXTS = {
 }
 
 
-def _fold(text: str) -> str:
+def fold_heading(text: str) -> str:
     """Text for comparing headings: spaces and underscores collapsed, case folded."""
     return re.sub(r"[\s_]+", " ", str(text)).strip().casefold()
 
@@ -127,7 +129,7 @@ class HeadingMatcher:
         found = self.names.get(bracket_key(heading))
         if found:
             return found
-        folded = _fold(heading)
+        folded = fold_heading(heading)
         if folded in LIMESURVEY_FIELD_TEXTS:
             return self.names.get(bracket_key(LIMESURVEY_FIELD_TEXTS[folded]))
         if folded in self.texts:
@@ -144,8 +146,8 @@ class HeadingMatcher:
         parts = re.split(r"\.\.\.?\s*", heading)
         if len(parts) < 2 or not parts[0].strip():
             return None
-        question = _fold(parts[0])
-        option = _fold(" ".join(p for p in parts[1:] if p.strip()).strip("[] "))
+        question = fold_heading(parts[0])
+        option = fold_heading(" ".join(p for p in parts[1:] if p.strip()).strip("[] "))
         hits = {
             column
             for text, column in self.texts.items()
@@ -189,6 +191,22 @@ _SPSS_RENAME = re.compile(
 )
 _SPSS_OPTION = re.compile(r"^\s*/(DELIMITERS|QUALIFIER|FIRSTCASE)\s*=\s*(\S+)\s*$", re.M | re.I)
 _SPSS_LABELS = re.compile(r"^VALUE LABELS\s+([\w.@#$]+)\s*\n(.*?)\.\s*$", re.M | re.S | re.I)
+#: ``VARIABLE LABELS V8 "text".`` (LimeSurvey, one per line) and the block form
+#: ``VARIABLE LABELS`` / `` NAME 'text'`` ... ``.`` (SoSci).
+_SPSS_VARIABLE_LABEL = re.compile(
+    r"^VARIABLE LABELS\s+([\w.@#$]+)\s+\"((?:[^\"\n]|\"\")*)\"\s*\.?\s*$", re.M | re.I
+)
+_SPSS_VARIABLE_LABEL_BLOCK = re.compile(
+    r"^VARIABLE LABELS\s*\n(.*?)\n\s*\.\s*$", re.M | re.S | re.I
+)
+_SPSS_BLOCK_LABEL = re.compile(r"^\s*/?([\w.@#$]+)\s+'((?:[^'\n]|'')*)'\s*$")
+_R_VARIABLE_LABEL = re.compile(
+    r'^attributes\(data\)\$variable\.labels\[(\d{1,5})\] <- "((?:[^"\\\n]|\\.){0,2000})"\s*$',
+    re.M,
+)
+_SOSCI_COMMENT = re.compile(
+    r'^comment\(ds\$([\w.]{1,64})\)\s*=\s*"((?:[^"\\\n]|\\.){0,2000})"\s*$', re.M
+)
 _SPSS_LABEL = re.compile(r"^\s*(-?\d+(?:\.\d+)?|\"[^\"\n]*\")\s+\"((?:[^\"\n]|\"\")*)\"\s*$")
 
 
@@ -230,7 +248,21 @@ def parse_spss_syntax(text: str, name: str) -> dict:
         "quote": qualifier,
         "skip": int(first) - 1,
         "labels": labels,
+        "variable_labels": {
+            renamed.get(v, v): label for v, label in spss_variable_labels(text).items()
+        },
     }
+
+
+def spss_variable_labels(text: str) -> dict[str, str]:
+    """Variable labels of an SPSS syntax, in LimeSurvey's one-per-line or SoSci's block form."""
+    found = {v: t.replace('""', '"') for v, t in _SPSS_VARIABLE_LABEL.findall(text)}
+    for body in _SPSS_VARIABLE_LABEL_BLOCK.findall(text):
+        for line in body.splitlines():
+            match = _SPSS_BLOCK_LABEL.match(line)
+            if match:
+                found.setdefault(match.group(1), match.group(2).replace("''", "'"))
+    return found
 
 
 def _quoted(value: str, name: str, option: str) -> str:
@@ -287,7 +319,13 @@ def parse_r_syntax(text: str, name: str) -> dict:
             var: {code: label.removeprefix("[NA] ") for code, label in _levels(lv, lb).items()}
             for var, lv, lb in _SOSCI_FACTOR.findall(text)
         }
-        return {"names": names, "labels": labels, "header": "skip = 1" in text}
+        variable_labels = {v: t.replace('\\"', '"') for v, t in _SOSCI_COMMENT.findall(text)}
+        return {
+            "names": names,
+            "labels": labels,
+            "header": "skip = 1" in text,
+            "variable_labels": variable_labels,
+        }
     positions = {int(i): n for i, n in _R_NAME.findall(text)}
     if not positions:
         raise ReadError(
@@ -297,12 +335,17 @@ def parse_r_syntax(text: str, name: str) -> dict:
     if sorted(positions) != list(range(1, len(positions) + 1)):
         raise ReadError(f"{name}: the names(data)[i] lines do not number the columns 1..n")
     names = [positions[i] for i in range(1, len(positions) + 1)]
+    variable_labels = {
+        positions[int(i)]: label.replace('\\"', '"')
+        for i, label in _R_VARIABLE_LABEL.findall(text)
+        if int(i) in positions
+    }
     labels = {
         positions[int(i)]: _levels(lv, lb)
         for i, lv, lb in _R_FACTOR.findall(text)
         if int(i) in positions
     }
-    return {"names": names, "labels": labels, "header": True}
+    return {"names": names, "labels": labels, "header": True, "variable_labels": variable_labels}
 
 
 #: SoSci's SPSS download: ``DATA LIST FREE(TAB)`` with ``/NAME (FORMAT)`` lines, then the data.
@@ -385,6 +428,7 @@ def _read_sosci_spss(path: Path, text: str) -> RawTable:
         detected={"syntax": path.name, "data": "embedded (BEGIN DATA)"},
         value_labels={k: v for k, v in spec["labels"].items() if v},
         missing_ranges={k: v for k, v in spec["missing"].items() if v},
+        column_labels=spss_variable_labels(text.rpartition("\nEND DATA.")[2]),
     )
 
 
@@ -409,6 +453,7 @@ def read_with_syntax(data: str | Path, syntax: str | Path, **options) -> RawTabl
             headerless = {**spec, "delimiter": "\t", "quote": '"', "skip": 0}
             table = _read_headerless(data, headerless, options.get("encoding"))
             table.value_labels = {k: v for k, v in spec["labels"].items() if v}
+            table.column_labels = dict(spec["variable_labels"])
             table.detected["syntax"] = syntax.name
             return table
         table = read_csv(data, encoding=options.get("encoding"), delimiter=options.get("delimiter"))
@@ -423,6 +468,7 @@ def read_with_syntax(data: str | Path, syntax: str | Path, **options) -> RawTabl
             f"{syntax.name}: unknown syntax file type {syntax.suffix[:10]!r}; expected .sps or .R"
         )
     table.value_labels = {k: v for k, v in spec["labels"].items() if v}
+    table.column_labels = dict(spec.get("variable_labels", {}))
     table.detected["syntax"] = syntax.name
     return table
 
@@ -500,6 +546,9 @@ def drop_label_row(raw: RawTable, id_column: str = "CASE") -> RawTable:
     if len(rest) and not rest.str.fullmatch(r"\d+").fillna(False).all():
         return raw
     label_row = int(raw.source_rows.iloc[0])
+    for name, label in frame.iloc[0].items():
+        if isinstance(label, str) and label.strip():
+            raw.column_labels.setdefault(str(name), label.strip())
     raw.frame = frame.iloc[1:].reset_index(drop=True)
     raw.source_rows = raw.source_rows.iloc[1:].reset_index(drop=True)
     raw.notes.append(

@@ -47,6 +47,7 @@ __all__ = [
     "TEXT",
     "FileValidationError",
     "ValidationResult",
+    "ignored_column",
     "issue_summary",
     "map_columns",
     "validate",
@@ -75,6 +76,7 @@ RULES_DE = {
     "id_pattern": "Kennung passt nicht zum Schema der Befragung",
     "mojibake": "Text falsch kodiert (z. B. „Ã¶“ statt „ö“)",
     "label_row": "Zeile mit Variablenbeschriftungen übersprungen",
+    "row_names": "Spalte mit Zeilennummern (R write.csv) übersprungen",
 }
 
 #: More than this share of a file's columns unknown to the codebook: another survey's file.
@@ -166,7 +168,7 @@ def map_columns(
 
 def _heading_matcher(codebook: Codebook, extra: Mapping[str, str]):
     """LimeSurvey headings: codes in bracket or underscore form, labels as full text."""
-    from welcome_eval.ingest.tools import HeadingMatcher, _fold, bracket_key
+    from welcome_eval.ingest.tools import HeadingMatcher, bracket_key, fold_heading
 
     names: dict[str, str] = {}
     texts: dict[str, str] = {}
@@ -178,13 +180,13 @@ def _heading_matcher(codebook: Codebook, extra: Mapping[str, str]):
         if item.type == "multiple":
             for code, label in item.values.items():
                 names.setdefault(bracket_key(f"{item.id}_{code}"), f"{item.id}_{code}")
-                texts.setdefault(_fold(f"{item.label} [{label}]"), f"{item.id}_{code}")
+                texts.setdefault(fold_heading(f"{item.label} [{label}]"), f"{item.id}_{code}")
             # The file's option codes: G01Q03[SQ001] with alias G01Q03 and codes {SQ001: 1}.
             for key, code in item.codes.items():
                 for name in (item.id, *item.aliases):
                     names.setdefault(bracket_key(f"{name}[{key}]"), f"{item.id}_{code}")
         else:
-            texts.setdefault(_fold(item.label), item.id)
+            texts.setdefault(fold_heading(item.label), item.id)
     return HeadingMatcher(names, texts)
 
 
@@ -664,7 +666,7 @@ def validate(
     if frame.empty:
         raise FileValidationError(f"{file}: the file has a header but no data rows")
     mapping, unknown = map_columns(list(frame.columns), codebook, columns, tool=tool)
-    unknown = [c for c in unknown if not _ignored(c, ignore_columns, tool)]
+    unknown = [c for c in unknown if not ignored_column(c, ignore_columns, tool)]
     # Many real exports carry no respondent id; the line in the file stands in for it.
     numbered_rows = codebook.respondent_id not in mapping
     missing_required = [
@@ -769,17 +771,17 @@ def validate(
     )
 
 
-def _ignored(column: str, patterns: Sequence[str], tool: str | None) -> bool:
+def ignored_column(column: str, patterns: Sequence[str], tool: str | None) -> bool:
     """A technical column to read past; LimeSurvey's are also known by their code part
     ("submitdate. Date submitted") or their English full text ("Date submitted")."""
     names = [str(column)]
     if tool == "limesurvey":
-        from welcome_eval.ingest.tools import LIMESURVEY_FIELD_TEXTS, _fold, heading_code
+        from welcome_eval.ingest.tools import LIMESURVEY_FIELD_TEXTS, fold_heading, heading_code
 
         code = heading_code(column)
         if code:
             names.append(code)
-        folded = _fold(column)
+        folded = fold_heading(column)
         if folded in LIMESURVEY_FIELD_TEXTS:
             names.append(LIMESURVEY_FIELD_TEXTS[folded])
         if folded.startswith(("group time:", "question time:")):

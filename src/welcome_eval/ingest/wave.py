@@ -395,9 +395,12 @@ def _as_date(value: Any, path: Path, key: str) -> dt.date | None:
 
 
 def find_manifests(data_dir: str | Path, survey: str | None = None) -> list[Path]:
-    """All wave manifests under ``<data_dir>/<survey>/<wave>/manifest.yaml``, sorted."""
+    """All wave manifests under ``<data_dir>/<survey>/<wave>/manifest.yaml``, sorted.
+
+    Hidden folders (``.wave-add-*``, where ``wave add`` puts a wave together) are no waves.
+    """
     pattern = f"{survey or '*'}/*/manifest.yaml"
-    return sorted(Path(data_dir).glob(pattern))
+    return sorted(p for p in Path(data_dir).glob(pattern) if not p.parent.name.startswith("."))
 
 
 @dataclass
