@@ -494,3 +494,38 @@ def test_the_report_of_an_added_wave_executes(tmp_path):
         for o in c.get("outputs", [])
     )
     assert "2023" in text
+
+
+# --- real-tool exports round-trip through to_excel() and to_sav() -------------------------
+
+TOOL_EXPORTS = [
+    *((LIME / n, "lstest") for n in LIME_WITH_TEXT[::2]),
+    (SOSCI / "rdata_willkommen_2025-06-20_09-30.csv", "sotest"),
+    (SOSCI / "sosci_willkommen_2025-06-20_09-30.sps", "sotest"),
+]
+
+
+@pytest.mark.parametrize(("export", "survey"), TOOL_EXPORTS, ids=[e.name for e, _ in TOOL_EXPORTS])
+@pytest.mark.parametrize("writer", ["to_excel", "to_sav"])
+def test_tool_exports_round_trip_through_the_staff_exports(
+    export, survey, writer, tmp_path, surveys
+):
+    first = add_wave(export, survey, "2025", data_dir=_data(tmp_path / "a")).wave
+    assert first.counts["quarantined"] == 0
+    suffix = ".xlsx" if writer == "to_excel" else ".sav"
+    written = getattr(first, writer)(tmp_path / f"staff{suffix}")
+    again = add_wave(written, survey, "2025", data_dir=_data(tmp_path / "b"), tool=None).wave
+    assert again.counts == first.counts
+    # Ids were pseudonymised once more; everything else, multiple choice included, is equal.
+    columns = [c for c in first.data.columns if c not in ("respondent", "row")]
+    assert any(c.startswith("angebote_") for c in columns)
+    pd.testing.assert_frame_equal(
+        again.data[columns].reset_index(drop=True),
+        first.data[columns].reset_index(drop=True),
+        check_dtype=False,
+    )
+
+
+def _data(folder: Path) -> Path:
+    folder.mkdir(parents=True)
+    return folder

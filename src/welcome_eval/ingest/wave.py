@@ -151,7 +151,10 @@ class Manifest:
                     "(e.g. utf-8, cp1252)"
                 ) from None
             options["encoding"] = encoding
-        delimiter = field_of.text("delimiter", required=False)
+        # A tab is a delimiter (SoSci's and R's exports), not a control character here.
+        delimiter = (
+            "\t" if raw.get("delimiter") == "\t" else field_of.text("delimiter", required=False)
+        )
         if delimiter is not None:
             if len(delimiter) != 1 or delimiter in '"\r\n':
                 raise ManifestError(
