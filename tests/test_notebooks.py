@@ -116,7 +116,8 @@ def _parameters(path) -> dict:
     cell = next(c for c in notebook.cells if "parameters" in c.metadata.get("tags", []))
     values: dict = {}
     exec(cell.source, {}, values)
-    return values
+    # The annotations give papermill the types (tests/test_notebook_parameters.py).
+    return {k: v for k, v in values.items() if not k.startswith("__")}
 
 
 @pytest.mark.parametrize("name", sorted(REGIONAL))

@@ -50,6 +50,34 @@ def _strip_noise(notebook: nbformat.NotebookNode) -> None:
             ]
 
 
+def _for_publication(notebook: nbformat.NotebookNode) -> None:
+    """Leave out what the notebook shows the researcher only, and restore the links
+    between reports.
+
+    The introduction cell tagged ``lab-only`` keeps its place and id with no text (the
+    page stays as it was with the old comment cell); outputs marked
+    :data:`~welcome_eval.sections.parameters.LAB_ONLY` go. ``show_text`` renders links to
+    other reports as text in the kernel, since in JupyterLab they would lead nowhere;
+    the published page renders its Markdown again, with them.
+    """
+    from welcome_eval.sections.parameters import LAB_ONLY_TAG, is_lab_only
+
+    for cell in notebook.cells:
+        tags = cell.metadata.get("tags", [])
+        if LAB_ONLY_TAG in tags:
+            cell.source = ""
+            cell.metadata["tags"] = [t for t in tags if t != LAB_ONLY_TAG]
+            if not cell.metadata["tags"]:
+                del cell.metadata["tags"]
+        if cell.cell_type != "code":
+            continue
+        cell.outputs = [o for o in cell.outputs if not is_lab_only(o)]
+        for output in cell.outputs:
+            data = output.get("data", {})
+            if "text/markdown" in data and "text/html" in data:
+                data["text/html"] = markup.markdown_html(data["text/markdown"])
+
+
 _exporters = threading.local()
 
 
@@ -97,6 +125,7 @@ def render_html(
     """
     exporter = _exporter(code)
     _strip_noise(notebook)
+    _for_publication(notebook)
     # Only the output types a report makes (HTML, Markdown, text, PNG): no
     # application/javascript, widget or inline SVG output reaches the page.
     shown = {"text/html", "text/markdown", "text/plain", "image/png", "image/jpeg"}

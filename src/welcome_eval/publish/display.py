@@ -212,11 +212,14 @@ def show_text(markdown: str, /, **values: object) -> None:
 
     The Markdown is rendered here, with raw HTML escaped and links only to the
     report set and ``https://`` (:func:`~welcome_eval.present.markup.markdown_html`); the
-    report shows that HTML, the notebook keeps the Markdown beside it.
+    report shows that HTML, the notebook keeps the Markdown beside it. Links to other
+    reports (``../``) stay text here, where they would lead nowhere (JupyterLab); the
+    build renders the Markdown again with them (``welcome_eval.build.render``).
     """
     if values:
         markdown = markdown.format_map({k: md_escape(v) for k, v in values.items()})
-    display({"text/markdown": markdown, "text/html": markdown_html(markdown)}, raw=True)
+    rendered = markdown_html(markdown, depth=0)
+    display({"text/markdown": markdown, "text/html": rendered}, raw=True)
 
 
 def show_list(items: RedactedAnswers, *, css_class: str = "") -> None:

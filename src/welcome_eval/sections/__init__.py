@@ -15,6 +15,7 @@ from welcome_eval._lazy import attach
 _SUBMODULES = (
     "benchmark_report",
     "checklist_report",
+    "parameters",
     "programme_report",
     "quality_report",
     "register_report",

@@ -71,7 +71,8 @@ def scoring(report: Report, rule: object, codebook: object) -> None:
     show_text(
         f"Die Checkliste umfasst {len(rule.all_items)} Angebote in "  # type: ignore[attr-defined]
         f"{len(rule.dimensions)} Bereichen. "  # type: ignore[attr-defined]
-        "Jede Antwort bringt Punkte (Tabelle 1); der **Punktwert eines Bereichs** ist der "
+        f"Jede Antwort bringt Punkte (Tabelle {report.captions.upcoming('Tabelle')}); der "
+        "**Punktwert eines Bereichs** ist der "
         "Durchschnitt der Punkte seiner beantworteten Angebote mal 100 (0 bis 100). „Geplant“ "
         "zählt noch nicht: Der Punktwert beschreibt, was Neuzugezogene heute vorfinden. Der "
         "**Gesamtwert** ist der Durchschnitt der Bereiche, jeder Bereich zählt gleich. Aus dem "

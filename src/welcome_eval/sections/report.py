@@ -102,6 +102,16 @@ class Captions:
         """``"Karte <n>: <text>"`` with the next map number."""
         return self._next("Karte", text)
 
+    def upcoming(self, kind: str = "Tabelle") -> int:
+        """The number the next caption of ``kind`` will get, for prose that refers to a
+        table shown right after it ("Punkte je Antwort (Tabelle 1)").
+
+        >>> captions = Captions()
+        >>> captions.upcoming("Tabelle"), captions.table("Punkte"), captions.upcoming()
+        (1, 'Tabelle 1: Punkte', 2)
+        """
+        return self._counts[kind] + 1
+
     def last(self, kind: str = "Abbildung") -> int:
         """The number of the last caption of ``kind`` (0 before the first), for prose that
         refers to it ("in Abbildung 8")."""
