@@ -37,7 +37,16 @@ PACKAGE = "welcome_eval"
 #: The pipeline, in the order data flow through it.
 PIPELINE = ("ingest", "stats", "survival", "analysis", "present", "publish", "sections", "build")
 #: Top-level modules every module may import; they import no sub-package.
-BASE = {"errors", "config", "_checks", "municipalities", "_version", "_aliases", "_lazy"}
+BASE = {
+    "errors",
+    "config",
+    "_checks",
+    "municipalities",
+    "_version",
+    "_aliases",
+    "_lazy",
+    "_display",
+}
 #: Modules on top of everything: the command line and the package facade.
 TOP = {"cli", "__init__"}
 #: What ``synth`` may import besides the base modules: ingest, and constants of analysis.
@@ -48,8 +57,7 @@ SYNTH_MAY_IMPORT = {"ingest": "anything", "analysis": "constants"}
 # without a reason (and better: move the code instead).
 
 #: (importing module, private name it uses) -> why it is still there.
-PRIVATE_NAME_ALLOWED: dict[tuple[str, str], str] = {
-}
+PRIVATE_NAME_ALLOWED: dict[tuple[str, str], str] = {}
 
 # Reasons shared by several backward edges.
 _GERMAN_FORMAT = "tables computed here carry German-formatted numbers; format them in present"

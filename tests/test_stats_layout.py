@@ -85,7 +85,7 @@ def test_every_module_has_a_docstring_and_all(path: Path):
 @pytest.mark.parametrize("path", sorted((PACKAGE / "stats").glob("*.py")), ids=lambda p: p.name)
 def test_stats_imports_nothing_downstream(path: Path):
     allowed = ("welcome_eval.stats", "welcome_eval.ingest")
-    shared = ("errors", "config", "_checks", "municipalities", "_version", "_lazy")
+    shared = ("errors", "config", "_checks", "municipalities", "_version", "_lazy", "_display")
     downstream = [
         module
         for module, _ in _imports(path)

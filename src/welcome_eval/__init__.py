@@ -24,6 +24,7 @@ import importlib
 from types import ModuleType
 
 from welcome_eval import _aliases
+from welcome_eval._lazy import public_names
 from welcome_eval._version import __version__
 from welcome_eval.errors import WelcomeEvalError
 from welcome_eval.ingest.codebook import Codebook
@@ -65,4 +66,6 @@ def __getattr__(name: str) -> ModuleType:
 
 
 def __dir__() -> list[str]:
-    return sorted({*globals(), *_SUBPACKAGES, *_aliases.MOVED_MODULES})
+    # the public API and the modules reachable by their short names (``we.retention``),
+    # not the helpers imported to build them
+    return sorted({*public_names(__name__), *_aliases.MOVED_MODULES})

@@ -58,6 +58,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats as _sps
 
+from welcome_eval._display import Summary, integer, number
 from welcome_eval.errors import WelcomeEvalError
 from welcome_eval.ingest.codebook import Codebook
 from welcome_eval.ingest.wave import Wave
@@ -277,6 +278,31 @@ class Weighting:
     codebook: Codebook
     weights: str
     strata: str
+
+    def _summary(self) -> Summary:
+        def kish(weights: pd.Series) -> str:
+            # Kish's effective sample size and design effect of unequal weights
+            w = weights.to_numpy(dtype=float)
+            n_eff = w.sum() ** 2 / (w**2).sum()
+            return f"effektive Fallzahl {integer(n_eff)}, Designeffekt {number(len(w) / n_eff, 2)}"
+
+        return Summary(
+            "Weighting",
+            f"Gewichtung der Befragung {self.codebook.survey}",
+            [
+                ("Befragte", integer(len(self.data))),
+                ("Schichten", f"{self.strata} ({self.data[self.strata].nunique()})"),
+                ("Designgewichte", f"{self.weights}: {kish(self.design.weights)}"),
+                ("geraket auf", ", ".join(map(str, pd.unique(self.margins["margin"])))),
+                ("Raking-Gewichte", f"{RAKED_WEIGHT}: {kish(self.raked.weights)}"),
+            ],
+        )
+
+    def __repr__(self) -> str:
+        return self._summary().text()
+
+    def _repr_html_(self) -> str:
+        return self._summary().html()
 
 
 def _indicators(wave: Wave) -> dict[str, pd.Series]:

@@ -18,6 +18,7 @@ from typing import Any
 
 import yaml
 
+from welcome_eval._display import Summary
 from welcome_eval.config import surveys_dir
 from welcome_eval.errors import WelcomeEvalError
 from welcome_eval.ingest.limits import LimitError, limits, load_yaml
@@ -40,6 +41,8 @@ ITEM_TYPES = (
 )
 #: Item types whose answers are numeric codes.
 CODED_TYPES = ("categorical", "likert", "rating")
+#: Items listed when a codebook is shown in a notebook.
+_SHOWN_ITEMS = 5
 
 
 class CodebookError(WelcomeEvalError, ValueError):
@@ -167,6 +170,31 @@ class Codebook:
     #: Names removed from open answers wherever they appear (``privacy: names:``),
     #: e.g. staff of the programme whom respondents mention without "Frau"/"Herr".
     privacy_names: tuple[str, ...] = ()
+
+    def _summary(self) -> Summary:
+        types: dict[str, int] = {}
+        for item in self.items.values():
+            types[item.type] = types.get(item.type, 0) + 1
+        first = list(self.items.values())[:_SHOWN_ITEMS]
+        return Summary(
+            "Codebook",
+            f"{self.survey} (Version {self.version}): {self.title}",
+            [
+                ("Items", len(self.items)),
+                ("nach Typ", ", ".join(f"{kind} {n}" for kind, n in types.items())),
+                ("Konstrukte", ", ".join(self.constructs) or "–"),
+                ("Prüfregeln", len(self.rules)),
+            ],
+            columns=["Item", "Typ", "Kurztext"],
+            rows=[[item.id, item.type, item.short] for item in first],
+            total_rows=len(self.items),
+        )
+
+    def __repr__(self) -> str:
+        return self._summary().text()
+
+    def _repr_html_(self) -> str:
+        return self._summary().html()
 
     def __getitem__(self, item_id: str) -> Item:
         try:

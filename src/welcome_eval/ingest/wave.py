@@ -26,6 +26,7 @@ from typing import Any
 import pandas as pd
 import yaml
 
+from welcome_eval._display import Summary, date
 from welcome_eval._version import __version__
 from welcome_eval.errors import WelcomeEvalError
 from welcome_eval.ingest.codebook import Codebook
@@ -96,6 +97,30 @@ class Manifest:
     #: A syntax file naming the data file's variables (LimeSurvey's SPSS ``.sps`` or
     #: R ``.R`` export, SoSci's R import script); it lies in the wave folder too.
     syntax: Path | None = None
+
+    def _summary(self) -> Summary:
+        period = (
+            f"{date(self.fieldwork_start)} bis {date(self.fieldwork_end)}"
+            if self.fieldwork_start or self.fieldwork_end
+            else "–"
+        )
+        return Summary(
+            "Manifest",
+            f"{self.survey} {self.wave}: {self.title}",
+            [
+                ("Datei", self.file.name),
+                ("Format", self.format if self.tool is None else f"{self.format} ({self.tool})"),
+                ("Feldzeit", period),
+                ("SHA-256", f"{self.sha256[:12]}…" if self.sha256 else "–"),
+                ("Demodaten", "ja" if self.demo else "nein"),
+            ],
+        )
+
+    def __repr__(self) -> str:
+        return self._summary().text()
+
+    def _repr_html_(self) -> str:
+        return self._summary().html()
 
     @property
     def data_dir(self) -> Path | None:
@@ -433,6 +458,32 @@ class Wave:
     quarantine: pd.DataFrame
     issues: pd.DataFrame
     provenance: dict[str, Any]
+
+    def _summary(self) -> Summary:
+        counts = self.provenance.get("counts", {})
+        manifest = self.manifest
+        return Summary(
+            "Wave",
+            f"{manifest.survey} {manifest.wave}: {manifest.title}",
+            [
+                ("Datei", f"{manifest.file.name} ({manifest.format})"),
+                (
+                    "Feldzeit",
+                    f"{date(manifest.fieldwork_start)} bis {date(manifest.fieldwork_end)}",
+                ),
+                ("Zeilen gelesen", counts.get("read", len(self.data) + len(self.quarantine))),
+                ("angenommen", counts.get("accepted", "–")),
+                ("angenommen mit Hinweis", counts.get("accepted_with_flags", "–")),
+                ("in Quarantäne", counts.get("quarantined", len(self.quarantine))),
+                ("Items", f"{len(self.codebook.items)} (Codebuch Version {self.codebook.version})"),
+            ],
+        )
+
+    def __repr__(self) -> str:
+        return self._summary().text()
+
+    def _repr_html_(self) -> str:
+        return self._summary().html()
 
     @property
     def survey(self) -> str:

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from welcome_eval._checks import check_columns
+from welcome_eval._lazy import public_dir
 from welcome_eval.ingest.codebook import Codebook
 from welcome_eval.stats._common import (
     as_item_list,
@@ -38,6 +39,7 @@ __all__ = [
     "compare_paired",
     "p_adjust",
 ]
+__dir__ = public_dir(__all__)
 
 #: Adjustments of :func:`p_adjust`, :func:`compare_groups`, :func:`compare_independent`
 #: and :func:`compare_paired` and the :func:`pingouin.multicomp` method behind each

@@ -39,10 +39,13 @@ from statsmodels.tools.numdiff import approx_fprime
 from statsmodels.tools.sm_exceptions import ConvergenceWarning, HessianInversionWarning
 
 from welcome_eval._checks import check_columns
+from welcome_eval._display import Summary, ci_label, integer, number, p_value
+from welcome_eval._lazy import public_dir
 from welcome_eval.ingest.codebook import Codebook
 from welcome_eval.stats._common import as_item_list, numeric_column, valid_answers
 
 __all__ = ["QUADRANTS", "DriverResult", "importance_performance", "ordinal_drivers"]
+__dir__ = public_dir(__all__)
 
 #: Quadrant labels of the importance–performance analysis (Martilla & James 1977),
 #: keyed by (importance high, performance high), in the usual German wording.
@@ -101,6 +104,35 @@ class DriverResult:
     converged: bool
     log_likelihood: float
     conf_level: float
+
+    def _summary(self) -> Summary:
+        levels = " < ".join(_level_text(level) for level in self.levels)
+        return Summary(
+            "DriverResult",
+            f"Ordinale logistische Regression (proportionale Odds) von {self.outcome}",
+            [
+                ("Stufen", f"{len(self.levels)} ({levels})"),
+                ("Fälle", integer(self.n)),
+                ("Log-Likelihood", number(self.log_likelihood, 2)),
+                ("konvergiert", "ja" if self.converged else "NEIN – Schätzungen nicht verwenden"),
+            ],
+            columns=["Term", "Odds Ratio", ci_label(self.conf_level), "p"],
+            rows=[
+                [
+                    str(row["term"]),
+                    number(row["odds_ratio"], 2),
+                    f"{number(row['or_low'], 2)} bis {number(row['or_high'], 2)}",
+                    p_value(row["p_value"]),
+                ]
+                for row in self.coefficients.to_dict("records")
+            ],
+        )
+
+    def __repr__(self) -> str:
+        return self._summary().text()
+
+    def _repr_html_(self) -> str:
+        return self._summary().html()
 
     def summary(self) -> str:
         """A short plain-text summary of the model (English, numbers rounded for reading).

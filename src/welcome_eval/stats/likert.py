@@ -20,6 +20,7 @@ from scipy import stats as _sps
 from statsmodels.stats.proportion import proportion_confint
 
 from welcome_eval._checks import check_columns, check_conf_level
+from welcome_eval._lazy import public_dir
 from welcome_eval.ingest.codebook import Codebook
 from welcome_eval.stats._common import (
     as_item_list,
@@ -30,6 +31,7 @@ from welcome_eval.stats._common import (
 from welcome_eval.stats.proportions import PROPORTION_METHODS
 
 __all__ = ["likert_distribution", "mean_ci", "median_ci", "nps", "top_box"]
+__dir__ = public_dir(__all__)
 
 
 def _kish_n_eff(w: np.ndarray) -> float:

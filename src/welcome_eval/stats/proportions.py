@@ -13,8 +13,10 @@ import numpy as np
 from statsmodels.stats.proportion import proportion_confint
 
 from welcome_eval._checks import renamed_arguments
+from welcome_eval._lazy import public_dir
 
 __all__ = ["PROPORTION_CI_METHODS", "PROPORTION_METHODS", "proportion_ci"]
+__dir__ = public_dir(__all__)
 
 #: Interval methods of :func:`welcome_eval.stats.top_box` and the statsmodels method behind each.
 PROPORTION_METHODS: dict[str, str] = {"wilson": "wilson", "clopper-pearson": "beta"}

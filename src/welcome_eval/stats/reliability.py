@@ -19,10 +19,13 @@ import pandas as pd
 from scipy import stats as _sps
 
 from welcome_eval._checks import check_columns, renamed_arguments
+from welcome_eval._display import Summary, ci_label, integer, interval, number
+from welcome_eval._lazy import public_dir
 from welcome_eval.ingest.codebook import Codebook
 from welcome_eval.stats._common import lazy_pingouin, numeric_column, valid_answers
 
 __all__ = ["NAN_POLICIES", "AlphaResult", "alpha_for_construct", "cronbach_alpha"]
+__dir__ = public_dir(__all__)
 
 #: Missing-value handling of :func:`cronbach_alpha`.
 NAN_POLICIES = ("pairwise", "listwise")
@@ -75,6 +78,34 @@ class AlphaResult:
     sd: float
     nan_policy: str
     items: pd.DataFrame
+
+    def _summary(self) -> Summary:
+        policy = "paarweise" if self.nan_policy == "pairwise" else "listenweise"
+        return Summary(
+            "AlphaResult",
+            f"Cronbachs Alpha über {self.n_items} Items",
+            [
+                ("Alpha", number(self.alpha, 3)),
+                (f"{ci_label(self.ci)} (Feldt)", interval(self.ci_low, self.ci_high, 3)),
+                ("standardisiertes Alpha", number(self.std_alpha, 3)),
+                ("Befragte", f"{integer(self.n)} (fehlende Werte {policy})"),
+            ],
+            columns=["Item", "Trennschärfe", "Alpha ohne Item"],
+            rows=[
+                [
+                    str(row["item"]) + (" (umgepolt)" if row["reversed"] else ""),
+                    number(row["r_drop"], 3),
+                    number(row["alpha_if_deleted"], 3),
+                ]
+                for row in self.items.to_dict("records")
+            ],
+        )
+
+    def __repr__(self) -> str:
+        return self._summary().text()
+
+    def _repr_html_(self) -> str:
+        return self._summary().html()
 
     def to_frame(self) -> pd.DataFrame:
         """The scale-level results as a one-row :class:`pandas.DataFrame`.

@@ -51,8 +51,11 @@ from scipy import stats as _sps
 
 from welcome_eval._checks import check_conf_level as _check_conf_level
 from welcome_eval._checks import renamed_arguments
+from welcome_eval._display import Summary, ci_label, integer, significant, significant_interval
+from welcome_eval._lazy import public_dir
 
 __all__ = ["Design", "Estimate", "rake"]
+__dir__ = public_dir(__all__)
 
 #: Values of ``lonely_psu``, as R's ``options(survey.lonely.psu = ...)``.
 LONELY_PSU_OPTIONS: tuple[str, ...] = ("fail", "certainty", "remove", "adjust", "average")
@@ -62,6 +65,13 @@ PROPORTION_METHODS: tuple[str, ...] = ("logit", "wald")
 
 #: Backfitting sweeps R's ``svyrecvar()`` makes over the margins of a raked design.
 RAKING_RESIDUAL_SWEEPS = 10
+#: German names of the statistics, for showing an :class:`Estimate` in a notebook.
+_STATISTIC_NAMES = {
+    "mean": "Mittelwert",
+    "total": "Summe",
+    "proportion": "Anteil",
+    "quantile": "Quantil",
+}
 
 
 # ---------------------------------------------------------------------------
@@ -112,6 +122,26 @@ class Estimate:
     n: int
     conf_level: float
     detail: str = ""
+
+    def _summary(self) -> Summary:
+        name = _STATISTIC_NAMES.get(self.statistic, self.statistic)
+        return Summary(
+            "Estimate",
+            f"{name} von {self.variable}" + (f" ({self.detail})" if self.detail else ""),
+            [
+                ("Schätzwert", significant(self.estimate, 4)),
+                ("Standardfehler", significant(self.se, 3)),
+                (ci_label(self.conf_level), significant_interval(self.ci_low, self.ci_high)),
+                ("Designeffekt", significant(self.deff, 3)),
+                ("Fälle", integer(self.n)),
+            ],
+        )
+
+    def __repr__(self) -> str:
+        return self._summary().text()
+
+    def _repr_html_(self) -> str:
+        return self._summary().html()
 
     def to_frame(self) -> pd.DataFrame:
         """The estimate as a one-row tidy :class:`pandas.DataFrame`.
@@ -693,6 +723,27 @@ class Design:
         if self._calibration:
             parts.append(f"raked on {len(self._calibration)} set(s) of margins")
         return f"Design({', '.join(parts)})"
+
+    def _repr_html_(self) -> str:
+        w = self._w
+        facts: list[tuple[str, object]] = [
+            ("Fälle", integer(len(self._data))),
+            (
+                "Gewichte",
+                f"{self._weights_column} (Summe {significant(w.sum(), 4)}, "
+                f"{significant(w.min(), 3)} bis {significant(w.max(), 3)})",
+            ),
+        ]
+        if self._strata_column is not None:
+            facts.append(("Schichten", f"{self._strata_column} ({len(self._strata_labels)})"))
+        if self._cluster_column is not None:
+            facts.append(("Cluster", f"{self._cluster_column} ({len(np.unique(self._psu))})"))
+        if self._fpc_column is not None:
+            facts.append(("Endlichkeitskorrektur", self._fpc_column))
+        facts.append(
+            ("Geraket", f"ja ({len(self._calibration)}×)" if self._calibration else "nein")
+        )
+        return Summary("Design", "Stichprobendesign", facts).html()
 
     @property
     def data(self) -> pd.DataFrame:

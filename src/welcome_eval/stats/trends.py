@@ -15,10 +15,12 @@ import numpy as np
 import pandas as pd
 
 from welcome_eval._checks import check_columns, check_conf_level
+from welcome_eval._lazy import public_dir
 from welcome_eval.stats._common import as_item_list, lazy_pingouin, numeric_column
 from welcome_eval.stats.likert import mean_ci
 
 __all__ = ["trend_table", "wave_change"]
+__dir__ = public_dir(__all__)
 
 
 def trend_table(

@@ -20,6 +20,7 @@ import pandas as pd
 from scipy import stats as _sps
 
 from welcome_eval._checks import check_conf_level as _check_conf_level
+from welcome_eval._display import Summary, ci_label, integer, number, p_value
 from welcome_eval.survival._common import (
     as_durations,
     as_events,
@@ -723,6 +724,11 @@ def _km_left(time: np.ndarray, data: _CoxData) -> np.ndarray:
 # Cox model
 
 
+def _p_text(p: float) -> str:
+    text = p_value(p)
+    return text if text.startswith("<") else f"= {text}"
+
+
 @dataclass(frozen=True, eq=False)
 class CoxResult:
     """Result of :func:`cox`, as R's ``summary(coxph(...))``.
@@ -766,6 +772,40 @@ class CoxResult:
     covariance: pd.DataFrame
     _data: _CoxData = field(repr=False)
     _terms: dict = field(repr=False)
+
+    def _summary(self) -> Summary:
+        # the concordance is left out: computing it costs about as much as the fit
+        test = self.lr_test
+        ties = "Efron" if self.ties == "efron" else "Breslow"
+        return Summary(
+            "CoxResult",
+            f"Cox-Modell (proportionale Hazards, Bindungen nach {ties})",
+            [
+                ("Zeilen", f"{integer(self.n)} (ausgelassen: {integer(self.n_missing)})"),
+                ("Ereignisse", integer(self.n_events)),
+                (
+                    "Likelihood-Quotienten-Test",
+                    f"χ² = {number(test['statistic'], 2)}, df = {test['df']}, "
+                    f"p {_p_text(test['p_value'])}",
+                ),
+            ],
+            columns=["Term", "Hazard Ratio", ci_label(self.conf_level), "p"],
+            rows=[
+                [
+                    str(row["term"]),
+                    number(row["hazard_ratio"], 3),
+                    f"{number(row['hr_low'], 3)} bis {number(row['hr_high'], 3)}",
+                    p_value(row["p_value"]),
+                ]
+                for row in self.coefficients.to_dict("records")
+            ],
+        )
+
+    def __repr__(self) -> str:
+        return self._summary().text()
+
+    def _repr_html_(self) -> str:
+        return self._summary().html()
 
     @functools.cached_property
     def _concordance(self) -> tuple[float, float, np.ndarray]:

@@ -13,7 +13,7 @@ front door :mod:`welcome_eval.survival.retention`.
 from __future__ import annotations
 
 import math
-from collections.abc import Hashable, Iterator, Sequence
+from collections.abc import Hashable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 import duckdb
@@ -22,6 +22,8 @@ import pandas as pd
 
 from welcome_eval._checks import check_conf_level as _check_conf_level
 from welcome_eval._checks import renamed_arguments
+from welcome_eval._display import Summary, ci_label, integer, interval, number
+from welcome_eval.ingest.codebook import Codebook
 from welcome_eval.survival import retention_duckdb
 from welcome_eval.survival._common import (
     ALL,
@@ -137,6 +139,40 @@ class KaplanMeier:
     n: int
     n_missing: int
     times: tuple[float, ...] | None = None
+
+    def _summary(self) -> Summary:
+        medians = self.median()
+        by = f", nach {self.group}" if self.group is not None else ""
+        return Summary(
+            "KaplanMeier",
+            f"Kaplan–Meier-Kurven: {self.duration} bis {self.event}{by}",
+            [
+                (
+                    "Personen",
+                    f"{integer(self.n)} (wegen fehlender Werte ausgelassen: "
+                    f"{integer(self.n_missing)})",
+                ),
+                ("Kurven", integer(medians.shape[0])),
+                ("Tabelle", f"{integer(len(self.table))} Zeilen (je Kurve und Zeitpunkt)"),
+            ],
+            columns=["Gruppe", "Personen", "Ereignisse", "Median", ci_label(self.conf_level)],
+            rows=[
+                [
+                    str(row["group"]),
+                    integer(row["n"]),
+                    integer(row["n_events"]),
+                    number(row["median"], 2),
+                    interval(row["ci_low"], row["ci_high"], 2),
+                ]
+                for row in medians.to_dict("records")
+            ],
+        )
+
+    def __repr__(self) -> str:
+        return self._summary().text()
+
+    def _repr_html_(self) -> str:
+        return self._summary().html()
 
     @property
     def groups(self) -> list:
@@ -343,6 +379,40 @@ def _km_counted(
     return labels, curves, int(rows.sum()), n_missing
 
 
+def _value_labels(
+    by: str, *, labels: Mapping[Hashable, str] | None, codebook: Codebook | None
+) -> Mapping[Hashable, str] | None:
+    """The labels of the values of ``by``: given, or the codebook's for a coded item."""
+    if labels is not None:
+        if not isinstance(labels, Mapping):
+            raise TypeError(
+                f"labels must map each value of {by!r} to its label, e.g. {{1: 'ja'}}, "
+                f"got {type(labels).__name__}"
+            )
+        return labels
+    if codebook is not None and by in codebook and codebook[by].values:
+        return codebook[by].values
+    return None
+
+
+def _labelled(groups: list, by: str, names: Mapping[Hashable, str] | None) -> list:
+    """``groups`` (values of ``by``) named by ``names``, in the same order."""
+    if names is None:
+        return groups
+    unnamed = [value for value in groups if value not in names]
+    if unnamed:
+        raise ValueError(
+            f"no label for the value(s) {', '.join(map(str, unnamed[:5]))} of column {by!r}; "
+            "give labels for every value (or leave labels out to show the values)"
+        )
+    named = [str(names[value]) for value in groups]
+    if len(set(named)) < len(named):
+        raise ValueError(
+            f"two values of column {by!r} have the same label; the curves would be mixed up"
+        )
+    return named
+
+
 @renamed_arguments(level="conf_level")
 def fit_kaplan_meier(
     data: Data,
@@ -353,6 +423,8 @@ def fit_kaplan_meier(
     times: Sequence[float] | None = None,
     conf_type: str = "log",
     conf_level: float = 0.95,
+    labels: Mapping[Hashable, str] | None = None,
+    codebook: Codebook | None = None,
 ) -> KaplanMeier:
     r"""Kaplan–Meier retention curves with Greenwood standard errors, as R's ``survfit``.
 
@@ -399,6 +471,13 @@ def fit_kaplan_meier(
         Interval type, as R's ``conf.type`` (default ``"log"``, R's default).
     conf_level : float
         Confidence level of the pointwise intervals.
+    labels : mapping, optional
+        A label for each value of ``by`` (``{0: "nein", 1: "ja"}``): the groups are
+        named by them, in the same order, also in a figure drawn from the table.
+    codebook : Codebook, optional
+        The survey's codebook: when ``by`` is one of its coded items and no ``labels``
+        are given, its value labels name the groups (``by="fachkraft"`` gives "nein",
+        "ja", "unbekannt" instead of 0.0, 1.0, 2.0).
 
     Returns
     -------
@@ -432,6 +511,7 @@ def fit_kaplan_meier(
     if conf_type not in ("log", "log-log", "plain"):
         raise ValueError(f"conf_type must be 'log', 'log-log' or 'plain', got {conf_type!r}")
     group = by
+    value_labels = labels
     if retention_duckdb.is_lazy(data):
         labels, curves, n_used, n_missing = _km_counted(
             retention_duckdb.relation(data), duration=duration, event=event, by=by
@@ -440,6 +520,8 @@ def fit_kaplan_meier(
         labels, curves, n_used, n_missing = _km_in_memory(
             check_frame(data), duration=duration, event=event, by=by
         )
+    if by is not None:
+        labels = _labelled(labels, by, _value_labels(by, labels=value_labels, codebook=codebook))
     parts = []
     for label, curve in zip(labels, curves, strict=True):
         low, high = log_interval(curve["survival"], curve["se_log"], conf_level, conf_type)
@@ -483,6 +565,8 @@ def kaplan_meier(
     times: Sequence[float] | None = None,
     conf_type: str = "log",
     conf_level: float = 0.95,
+    labels: Mapping[Hashable, str] | None = None,
+    codebook: Codebook | None = None,
 ) -> pd.DataFrame:
     """Kaplan–Meier estimates as a tidy table (formulas: :func:`fit_kaplan_meier`).
 
@@ -492,7 +576,8 @@ def kaplan_meier(
     given. With ``times``: one row per requested time and group, the step
     function evaluated there (as R's ``summary(fit, times = ...)``; NaN after a
     curve's last observation, where R prints nothing). ``data`` may be a DataFrame,
-    a Parquet path or a DuckDB relation (counted in DuckDB: :func:`fit_kaplan_meier`).
+    a Parquet path or a DuckDB relation (counted in DuckDB: :func:`fit_kaplan_meier`);
+    ``labels`` or ``codebook`` name the groups as there.
 
     Examples
     --------
@@ -502,7 +587,14 @@ def kaplan_meier(
     0   2.0  0.666667
     """
     fit = fit_kaplan_meier(
-        data, duration=duration, event=event, by=by, conf_type=conf_type, conf_level=conf_level
+        data,
+        duration=duration,
+        event=event,
+        by=by,
+        conf_type=conf_type,
+        conf_level=conf_level,
+        labels=labels,
+        codebook=codebook,
     )
     if times is None:
         table = fit.table

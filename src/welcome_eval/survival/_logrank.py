@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats as _sps
 
+from welcome_eval._display import Summary, integer, number, p_value
 from welcome_eval.survival._common import (
     as_durations,
     as_events,
@@ -66,6 +67,37 @@ class LogRank:
     strata: list[str]
     n: int
     n_missing: int
+
+    def _summary(self) -> Summary:
+        facts: list[tuple[str, object]] = [
+            ("χ²", number(self.chi2, 2)),
+            ("Freiheitsgrade", integer(self.df)),
+            ("p", p_value(self.p_value)),
+            ("Personen", f"{integer(self.n)} (ausgelassen: {integer(self.n_missing)})"),
+        ]
+        if self.strata:
+            facts.append(("geschichtet nach", ", ".join(self.strata)))
+        return Summary(
+            "LogRank",
+            "Log-Rank-Test auf gleiche Verweildauer in den Gruppen",
+            facts,
+            columns=["Gruppe", "Personen", "beobachtet", "erwartet"],
+            rows=[
+                [
+                    str(row["group"]),
+                    integer(row["n"]),
+                    integer(row["observed"]),
+                    number(row["expected"], 1),
+                ]
+                for row in self.table.to_dict("records")
+            ],
+        )
+
+    def __repr__(self) -> str:
+        return self._summary().text()
+
+    def _repr_html_(self) -> str:
+        return self._summary().html()
 
     @property
     def statistic(self) -> float:

@@ -75,6 +75,7 @@ import statsmodels.api as sm
 from scipy import stats as _sps
 
 from welcome_eval._checks import check_columns
+from welcome_eval._display import MAX_HTML_ROWS, Summary, ci_label, integer, number
 from welcome_eval.present import german_format as de
 from welcome_eval.survival import retention_duckdb, stays
 from welcome_eval.survival._cox import CoxResult, cox
@@ -374,6 +375,52 @@ class GroupTimeEffects:
     control: str
     anticipation: int
     min_control_units: int
+
+    def _summary(self) -> Summary:
+        table = self.table
+        post = table[table["phase"] == "post"]
+        controls = "noch nicht teilnehmende" if self.control == "notyet" else "nie teilnehmende"
+        return Summary(
+            "GroupTimeEffects",
+            "Gruppen-Zeit-Effekte nach Callaway & Sant'Anna",
+            [
+                ("Beitrittsjahrgänge", integer(table["group"].nunique())),
+                (
+                    "Zellen",
+                    f"{integer(len(table))}, davon {integer(len(post))} nach dem Beitritt, "
+                    f"{integer((~table['reliable'].astype(bool)).sum())} nicht verlässlich",
+                ),
+                ("Vergleichsgruppe", f"{controls} Kommunen (mindestens {self.min_control_units})"),
+                ("Antizipation", f"{self.anticipation} Perioden"),
+                ("Bootstrap", f"{integer(self.n_boot)} Replikationen (Seed {self.seed})"),
+            ],
+            columns=["Gruppe", "Periode", "ATT", ci_label(self.conf_level), "verlässlich"],
+            rows=[
+                [
+                    _period(row["group"]),
+                    _period(row["time"]),
+                    number(row["att"], 3),
+                    f"{number(row['ci_low'], 3)} bis {number(row['ci_high'], 3)}",
+                    "ja" if row["reliable"] else "nein",
+                ]
+                for row in post.head(MAX_HTML_ROWS).to_dict("records")
+            ],
+            total_rows=len(post),
+        )
+
+    def __repr__(self) -> str:
+        return self._summary().text()
+
+    def _repr_html_(self) -> str:
+        return self._summary().html()
+
+
+def _period(value: object) -> str:
+    """A year or period as written (2016, not 2.016 or 2016.0)."""
+    try:
+        return str(int(value))  # type: ignore[call-overload]
+    except (TypeError, ValueError):
+        return str(value)
 
 
 def _z(conf_level: float) -> float:

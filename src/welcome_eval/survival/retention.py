@@ -52,6 +52,7 @@ life-tables. *JRSS B* 34, 187–220. — Therneau, T. M. & Grambsch, P. M. (2000
 
 from __future__ import annotations
 
+from welcome_eval._lazy import public_dir
 from welcome_eval.survival._common import ALL, Data
 from welcome_eval.survival._cox import MAX_ITERATIONS, TIES, ZPH_TRANSFORMS, CoxResult, cox
 from welcome_eval.survival._kaplan_meier import (
@@ -99,3 +100,4 @@ __all__ = [
     "register_stays",
     "retention_at",
 ]
+__dir__ = public_dir(__all__)

@@ -20,6 +20,8 @@ Examples
 
 from __future__ import annotations
 
+from collections.abc import Hashable, Mapping
+
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
@@ -89,14 +91,17 @@ def retention_curves(
     ylabel: str = "Anteil noch da",
     max_time: float | None = None,
     legend: bool = True,
+    labels: Mapping[Hashable, str] | None = None,
 ) -> Axes:
     """Step curves (Kaplan–Meier, cumulative incidence) with optional interval bands.
 
     ``table`` has one row per curve (``hue``) and time, as
-    :meth:`welcome_eval.survival.retention.KaplanMeier.to_frame` or
+    :attr:`welcome_eval.survival.retention.KaplanMeier.table` or
     :func:`welcome_eval.survival.retention.cumulative_incidence`; each curve starts where its
     first row is (a Kaplan–Meier curve is drawn from 1 at time 0). The y axis is in
-    percent.
+    percent. The legend names each curve by its ``hue`` value, or by its label in
+    ``labels`` (e.g. the codebook's value labels, ``codebook["fachkraft"].values``) where
+    it has one; a curve fitted with ``labels=`` or ``codebook=`` is named already.
 
     Examples
     --------
@@ -109,6 +114,7 @@ def retention_curves(
     check_columns(table, [x, y, hue, low, high], "table", require_rows=True)
     if ax is None:
         ax = new_axes(8, 4.5)
+    names = labels or {}
     labels = list(dict.fromkeys(table[hue])) if hue is not None else [None]
     for color, label in zip(palette(len(labels)), labels, strict=True):
         curve = table if label is None else table[table[hue] == label]
@@ -125,7 +131,8 @@ def retention_curves(
                 )
         if max_time is not None and len(t):
             t, v = np.concatenate((t, [max_time])), np.concatenate((v, [v[-1]]))
-        ax.step(t, v, where="post", color=color, label=None if label is None else str(label))
+        name = None if label is None else str(names.get(label, label))
+        ax.step(t, v, where="post", color=color, label=name)
         if low is not None and high is not None:
             lo = curve[low].to_numpy(dtype=float)
             hi = curve[high].to_numpy(dtype=float)
