@@ -122,6 +122,24 @@ def test_a_file_without_respondent_id_is_read_with_line_numbers_and_a_note(tmp_p
     assert not first.data["respondent"].str.startswith("row-").any()  # pseudonymised
 
 
+def test_alike_rows_of_a_file_without_id_are_flagged_not_quarantined(tmp_path):
+    """Two people may answer alike; only an id tells a copy from them."""
+    frame = _register_rows().drop(columns=["person_id"])
+    frame = pd.concat([frame, frame.iloc[[3]]], ignore_index=True)
+    wave = read_wave(_wave(tmp_path / "no_id", frame))
+    assert wave.counts["quarantined"] == 0
+    alike = wave.issues[wave.issues["rule"] == "duplicate_row"]
+    expected_rows = [i + 2 for i in frame.index[frame.duplicated()]]  # header is line 1
+    assert ROWS + 2 in expected_rows
+    assert alike["row"].tolist() == expected_rows
+    assert set(alike["severity"]) == {"warning"}
+    with_id = _register_rows()
+    with_id = pd.concat([with_id, with_id.iloc[[3]]], ignore_index=True)
+    copied = read_wave(_wave(tmp_path / "id", with_id))
+    assert copied.counts["quarantined"] == 1
+    assert copied.issues[copied.issues["rule"] == "duplicate_row"]["severity"].tolist() == ["error"]
+
+
 def _sav_frame() -> pd.DataFrame:
     frame = _register_rows()
     for column in ("einzug", "auszug"):

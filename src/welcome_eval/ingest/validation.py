@@ -910,7 +910,8 @@ def _check_wave(
 def _check_duplicates(
     values: pd.DataFrame, codebook: Codebook, mapping: dict[str, str], issues: _Issues
 ) -> pd.Series:
-    """Exact copies of an earlier row are quarantined; the same id on different rows too."""
+    """Exact copies of an earlier row are quarantined (flagged only in a file without ids);
+    the same id on different rows too."""
     options = {c for c, (_, code) in codebook.column_items().items() if code is not None}
     mapped = [c for c in values.columns if c in mapping or c in options]
     # Hash rows first; compare in full only the few rows whose hashes collide.
@@ -919,6 +920,7 @@ def _check_duplicates(
     copies = pd.Series(False, index=values.index)
     if candidates.any():
         copies[candidates] = values.loc[candidates, mapped].duplicated(keep="first")
+    numbered = codebook.respondent_id not in mapping
     if copies.any():
         group = values[mapped].groupby(mapped, dropna=False, sort=False).ngroup()
         first_index = pd.Series(values.index, index=values.index).groupby(group).transform("first")
@@ -926,11 +928,16 @@ def _check_duplicates(
             copies,
             None,
             "duplicate_row",
-            "exact copy of an earlier row (value: that row's number in the file)",
+            # Without an id, two people who answered alike give identical rows: flag, keep.
+            "same answers as an earlier row (value: its number in the file); without an id "
+            "column a copy cannot be told from two people answering alike"
+            if numbered
+            else "exact copy of an earlier row (value: that row's number in the file)",
+            severity="warning" if numbered else "error",
             values=first_index.map(issues.source_rows),
         )
-    if codebook.respondent_id not in mapping:
-        return copies  # ids numbered by line are unique
+    if numbered:
+        return pd.Series(False, index=values.index)  # ids numbered by line are unique
     ids = values[codebook.respondent_id]
     repeated = ids.notna() & ~copies & ids.where(~copies).duplicated(keep=False)
     issues.add_rows(
