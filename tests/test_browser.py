@@ -12,38 +12,18 @@ root on Debian); if that is impossible the test fails and says what to do.
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
-import subprocess
-import sys
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+import _chromium
 import pytest
+from _chromium import LAUNCH_ARGS, SCREENSHOTS, ensure_chromium
 
-CHROMIUM = Path("/usr/bin/chromium")
 REPO = Path(__file__).resolve().parents[1]
-#: Screenshots are copied here for people to look at (git-ignored).
-SCREENSHOTS = REPO / "test-output" / "screenshots"
-#: No GPU, no sandbox (CI runs as root in a container) and nothing that phones home.
-LAUNCH_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-default-apps",
-    "--disable-domain-reliability",
-    "--disable-extensions",
-    "--disable-sync",
-    "--metrics-recording-only",
-    "--no-default-browser-check",
-    "--no-first-run",
-    "--no-pings",
-]
 VIEWPORT = {"width": 1280, "height": 900}
 #: The pages opened: the index, the regional reports, one municipal report, one researcher page.
 MUNICIPAL = "gemeinden/<erste Kommune>/<Welle>.html"
@@ -54,34 +34,6 @@ PAGES = [
     MUNICIPAL,
     "forschung/kommunen/2021/bericht.html",
 ]
-
-
-def ensure_chromium() -> Path:
-    """``/usr/bin/chromium``, installed from the Debian packages if it is missing."""
-    if CHROMIUM.is_file():
-        return CHROMIUM
-    howto = "install it with: apt-get install -y chromium chromium-driver"
-    if shutil.which("apt-get") is None:
-        pytest.fail(f"{CHROMIUM} is missing and there is no apt-get to install it; {howto}")
-    if os.geteuid() != 0:
-        pytest.fail(f"{CHROMIUM} is missing and the tests do not run as root; {howto}")
-    environment = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    install = ["apt-get", "install", "-y", "--no-install-recommends", "chromium", "chromium-driver"]
-    result = subprocess.run(install, capture_output=True, text=True, env=environment, timeout=1200)
-    if result.returncode != 0:  # a fresh image has no package lists yet
-        update = subprocess.run(
-            ["apt-get", "update"], capture_output=True, text=True, env=environment, timeout=600
-        )
-        result = subprocess.run(
-            install, capture_output=True, text=True, env=environment, timeout=1200
-        )
-        result.stderr = update.stderr + result.stderr
-    if result.returncode != 0 or not CHROMIUM.is_file():
-        pytest.fail(
-            f"{CHROMIUM} is missing and `{' '.join(install)}` failed "
-            f"(exit {result.returncode}):\n{result.stderr[-2000:]}\n{howto}"
-        )
-    return CHROMIUM
 
 
 @pytest.fixture(scope="module")
@@ -325,12 +277,11 @@ def test_every_built_page_is_reachable_from_the_index(site):
 
 @pytest.mark.parametrize("situation", ["no apt-get", "not root"])
 def test_missing_chromium_fails_and_says_how_to_install(monkeypatch, tmp_path, situation):
-    test_browser = sys.modules[__name__]
-    monkeypatch.setattr(test_browser, "CHROMIUM", tmp_path / "chromium")
+    monkeypatch.setattr(_chromium, "CHROMIUM", tmp_path / "chromium")
     if situation == "no apt-get":
-        monkeypatch.setattr(test_browser.shutil, "which", lambda name: None)
+        monkeypatch.setattr(_chromium.shutil, "which", lambda name: None)
     else:
-        monkeypatch.setattr(test_browser.shutil, "which", lambda name: "/usr/bin/apt-get")
-        monkeypatch.setattr(test_browser.os, "geteuid", lambda: 1000)
+        monkeypatch.setattr(_chromium.shutil, "which", lambda name: "/usr/bin/apt-get")
+        monkeypatch.setattr(_chromium.os, "geteuid", lambda: 1000)
     with pytest.raises(pytest.fail.Exception, match="apt-get install -y chromium chromium-driver"):
-        test_browser.ensure_chromium()
+        _chromium.ensure_chromium()

@@ -13,7 +13,9 @@ from welcome_eval.build.reports import execute_notebook
 from welcome_eval.config import demo_data_dir, notebooks_dir
 from welcome_eval.ingest.wave import find_manifests
 
-NOTEBOOKS = sorted(notebooks_dir().glob("*.ipynb"))
+# The tour start_hier.ipynb is no report (tests/test_lab.py checks it); researchers' own
+# notebooks live in arbeit/, outside notebooks/.
+NOTEBOOKS = sorted(p for p in notebooks_dir().glob("*.ipynb") if p.name != "start_hier.ipynb")
 #: The regional reports per wave and the sections each must have.
 REGIONAL = {
     "kommunen_welle.ipynb": [
