@@ -1,4 +1,4 @@
-"""Command line: ``welcome-eval build | validate | wave add | synth``."""
+"""Command line: ``welcome-eval build | validate | wave add | ci | synth``."""
 
 from __future__ import annotations
 
@@ -317,6 +317,44 @@ def _wave_add(args: argparse.Namespace) -> int:
     return EXIT_QUARANTINED if counts["quarantined"] else EXIT_OK
 
 
+def _ci(args: argparse.Namespace) -> int:
+    from welcome_eval.build.ci import CI_BAD_WAVE, run_ci
+
+    try:
+        result = run_ci(
+            args.data,
+            args.out,
+            strict=args.strict,
+            jobs=args.jobs,
+            min_n=args.min_n,
+            progress=False,
+        )
+    except Exception as exc:  # an unexpected failure still gets one readable line
+        print(
+            f"Interner Fehler / internal error: {type(exc).__name__}: {_one_line(exc)}",
+            file=sys.stderr,
+        )
+        print(_UNCHANGED, file=sys.stderr)
+        return EXIT_INTERNAL
+    summary = result.summary
+    print(summary, end="")
+    target = args.summary or os.environ.get("GITHUB_STEP_SUMMARY")
+    if target is None and result.out_dir is not None:
+        out = Path(result.out_dir).resolve()
+        target = str(out.with_name("ci-summary.md"))
+    if target:
+        try:
+            # GitHub's step summary is shared by the job's steps: append, never replace.
+            mode = "a" if target == os.environ.get("GITHUB_STEP_SUMMARY") else "w"
+            with open(target, mode, encoding="utf-8") as handle:
+                handle.write(summary)
+        except OSError as exc:
+            print(f"Hinweis / note: summary not written to {target}: {exc}", file=sys.stderr)
+    if result.exit_code == CI_BAD_WAVE:
+        print(_UNCHANGED, file=sys.stderr)
+    return result.exit_code
+
+
 def _synth(args: argparse.Namespace) -> int:
     from welcome_eval.synth import write_demo
 
@@ -440,6 +478,30 @@ def main(argv: list[str] | None = None) -> int:
     add.add_argument("--demo", action="store_true", help="synthetic data (demo pseudonym key)")
     add.add_argument("--limit", type=int, default=20, help="problems and columns to list")
     add.set_defaults(run=_wave_add)
+
+    ci = commands.add_parser(
+        "ci",
+        help="for a data repository's pipeline: validate every wave, build what changed, "
+        "publish atomically, write a Markdown summary; exit 0 built, 1 quarantined rows "
+        "(--strict), 2 bad wave or failed report (nothing published)",
+    )
+    ci.add_argument(
+        "--data",
+        type=Path,
+        default=None,
+        help="data directory (default: $WELCOME_EVAL_DATA; never a folder in git)",
+    )
+    ci.add_argument("--out", type=Path, default=Path("reports"), help="published reports")
+    ci.add_argument(
+        "--summary",
+        default=None,
+        help="Markdown summary file (default: $GITHUB_STEP_SUMMARY, else ci-summary.md "
+        "beside the output folder)",
+    )
+    ci.add_argument("--strict", action="store_true", help="exit 1 when rows were quarantined")
+    ci.add_argument("--jobs", type=int, default=None, help="reports built at once")
+    ci.add_argument("--min-n", type=int, default=None, help="minimum number behind every value")
+    ci.set_defaults(run=_ci)
 
     synth = commands.add_parser("synth", help="write the synthetic demo data")
     synth.add_argument("--out", type=Path, default=Path("data/demo"))
