@@ -3,19 +3,25 @@ long-lived kernel.
 
 A :class:`ReportKernel` is started once per worker and executes report after
 report (reset in between, so a report comes out as from a fresh kernel);
-:func:`run_pool` works through the queue of reports with several of them;
+:class:`KernelStarter` starts and warms kernels in the background (e.g. while the
+build reads the waves); :func:`run_pool` works through the queue of reports with
+several of them;
 :func:`execute_notebook` runs one notebook with its parameters injected
 (papermill's convention). A failing cell raises :class:`ReportFailed`.
 """
 
 from __future__ import annotations
 
+import contextlib
+import copy
+import hashlib
 import os
 import re
 import shutil
 import tempfile
+import threading
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from pathlib import Path
 from queue import Empty, Queue
 from typing import Any, TypeVar
@@ -26,6 +32,7 @@ from welcome_eval.build.plan import BuildError
 
 __all__ = [
     "KERNEL_DIR_PREFIX",
+    "KernelStarter",
     "ReportFailed",
     "ReportKernel",
     "execute_notebook",
@@ -66,11 +73,30 @@ def short_message(text: str, limit: int = 400) -> str:
     return short if len(short) <= limit else short[: limit - 1] + "…"
 
 
-def _parameterized(path: Path, parameters: dict[str, Any]) -> nbformat.NotebookNode:
+_notebooks: dict[tuple[str, str], nbformat.NotebookNode] = {}
+_notebooks_lock = threading.Lock()
+
+
+def _load(path: Path) -> nbformat.NotebookNode:
+    """The notebook at ``path``, parsed once per content (keyed on its sha256, so an edited
+    notebook is read again). Callers change only copies of it."""
     from papermill.iorw import load_notebook_node
+
+    data = Path(path).read_bytes()
+    key = (str(path), hashlib.sha256(data).hexdigest())
+    with _notebooks_lock:
+        if key not in _notebooks:
+            for old in [k for k in _notebooks if k[0] == key[0]]:
+                del _notebooks[old]
+            _notebooks[key] = load_notebook_node(str(path))
+        return _notebooks[key]
+
+
+def _parameterized(path: Path, parameters: dict[str, Any]) -> nbformat.NotebookNode:
     from papermill.parameterize import parameterize_notebook
 
-    notebook = parameterize_notebook(load_notebook_node(str(path)), parameters)
+    # parameterize_notebook and the execution change the notebook they are given.
+    notebook = parameterize_notebook(copy.deepcopy(_load(path)), parameters)
     for cell in notebook.cells:
         # papermill gives the injected cell a random id; a fixed one keeps builds byte-identical.
         if "injected-parameters" in cell.metadata.get("tags", []):
@@ -135,6 +161,44 @@ _welcome_eval_reset()
 """
 
 
+#: Run once in a new kernel (:meth:`ReportKernel.warm_up`): the imports of the report
+#: notebooks and a first map (fonts, the Agg renderer, the map's geometry and borders)
+#: inside ``rc_context``, so that the first reset records the settings the kernel started with.
+_WARM_UP = """\
+def _welcome_eval_warm_up():
+    import importlib, io
+    import matplotlib
+    import matplotlib.pyplot as plt
+    for name in (
+        "welcome_eval.analysis.benchmark",
+        "welcome_eval.analysis.programme",
+        "welcome_eval.publish.disclosure_plan",
+        "welcome_eval.publish.display",
+        "welcome_eval.publish.privacy",
+        "welcome_eval.present.figures.benchmark",
+        "welcome_eval.present.figures.checklist",
+        "welcome_eval.sections.parameters",
+        "welcome_eval.sections.benchmark_report",
+        "welcome_eval.sections.checklist_report",
+        "welcome_eval.sections.programme_report",
+        "welcome_eval.sections.quality_report",
+        "welcome_eval.sections.register_report",
+        "welcome_eval.stats",
+        "welcome_eval.survival",
+    ):
+        importlib.import_module(name)
+    from welcome_eval.present.figures.map import region_map
+    with matplotlib.rc_context():
+        ax = region_map(highlight="05958004")
+        ax.figure.savefig(io.BytesIO(), format="png", dpi=110, bbox_inches="tight")
+        plt.close("all")
+try:
+    _welcome_eval_warm_up()
+finally:
+    del _welcome_eval_warm_up
+"""
+
+
 #: Prefix of a kernel's socket folder in the temporary directory (then the build's pid).
 KERNEL_DIR_PREFIX = "welcome-eval-kernel-"
 
@@ -177,7 +241,7 @@ class ReportKernel:
     network during a build.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, *, warm: bool = False) -> None:
         from jupyter_client.manager import KernelManager
 
         sweep_kernel_dirs()
@@ -196,6 +260,10 @@ class ReportKernel:
         self.kc = self.km.client()
         self.kc.start_channels()
         self.kc.wait_for_ready(timeout=120)
+        #: Whether :meth:`warm_up` ran without error.
+        self.warm = False
+        if warm:
+            self.warm_up()
 
     def __enter__(self) -> ReportKernel:
         return self
@@ -210,13 +278,31 @@ class ReportKernel:
         client.kc = self.kc  # nbclient ignores a kc passed to the constructor
         return client
 
+    def _run_code(self, code: str, path: Path) -> None:
+        """Run ``code`` in the kernel outside any notebook (no client setup, no outputs kept);
+        an exception in it raises :class:`ReportFailed`."""
+        reply = self.kc.execute_interactive(code, timeout=600, output_hook=lambda message: None)
+        content = reply["content"]
+        if content.get("status") != "ok":
+            ename = content.get("ename", "Error")
+            evalue = content.get("evalue", "")
+            failed = nbformat.v4.new_notebook()
+            failed.cells.append(nbformat.v4.new_code_cell(code))
+            raise ReportFailed(ename, evalue, "\n".join(content.get("traceback", [])), failed)
+
+    def warm_up(self) -> None:
+        """Import what the reports import and draw one map, so that the first report of
+        this kernel costs no more than the others. Leaves no name, figure or setting
+        behind; a failure here is left to the report that needs the module to report."""
+        reply = self.kc.execute_interactive(_WARM_UP, timeout=600, output_hook=lambda m: None)
+        self.warm = reply["content"].get("status") == "ok"
+
     def execute(
         self, path: Path, parameters: dict[str, Any], *, cwd: Path
     ) -> nbformat.NotebookNode:
         """Execute the notebook at ``path`` with ``parameters`` in this kernel."""
-        reset = nbformat.v4.new_notebook()
-        reset.cells.append(nbformat.v4.new_code_cell(_RESET.format(cwd=str(cwd))))
-        _run_cells(reset, self._client(reset), path, "(reset)")
+        # One notebook client per report: the reset goes straight to the kernel.
+        self._run_code(_RESET.format(cwd=str(cwd)), path)
         notebook = _parameterized(path, parameters)
         _run_cells(notebook, self._client(notebook), path, parameters)
         return notebook
@@ -230,9 +316,53 @@ class ReportKernel:
             self._sockets.cleanup()
 
 
-def run_pool(queue: Queue[Job], workers: int, run: Callable[[Job, ReportKernel], None]) -> None:
+class KernelStarter:
+    """Start ``count`` warm :class:`ReportKernel` s in the background, so that starting
+    them overlaps with other work (reading the waves); :meth:`take` hands them out.
+
+    Use it as a context manager: on leaving it, kernels not taken are shut down.
+    """
+
+    def __init__(self, count: int) -> None:
+        self._pool = ThreadPoolExecutor(max_workers=max(1, count))
+        self._starting: list[Future[ReportKernel]] = [
+            self._pool.submit(ReportKernel, warm=True) for _ in range(max(0, count))
+        ]
+        self._lock = threading.Lock()
+
+    def take(self) -> ReportKernel:
+        """A started kernel (waiting for it if needed), or a new warm one when all are taken."""
+        with self._lock:
+            future = self._starting.pop(0) if self._starting else None
+        return future.result() if future is not None else ReportKernel(warm=True)
+
+    def close(self) -> None:
+        """Shut down the kernels not taken (after they finished starting)."""
+        with self._lock:
+            left, self._starting = self._starting, []
+        for future in left:
+            # a kernel that failed to start has nothing to shut down
+            with contextlib.suppress(Exception):
+                future.result().shutdown()
+        self._pool.shutdown(wait=True)
+
+    def __enter__(self) -> KernelStarter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def run_pool(
+    queue: Queue[Job],
+    workers: int,
+    run: Callable[[Job, ReportKernel], None],
+    *,
+    starter: KernelStarter | None = None,
+) -> None:
     """Work through ``queue`` with ``workers`` threads, each with its own
     :class:`ReportKernel` started once and reused: ``run(job, kernel)`` for every job.
+    The kernels come from ``starter`` when given (started earlier), else are started here.
 
     The first failure empties the queue (the other workers stop after their
     current job) and is raised; every kernel is shut down at the end.
@@ -240,7 +370,7 @@ def run_pool(queue: Queue[Job], workers: int, run: Callable[[Job, ReportKernel],
     kernels: list[ReportKernel] = []
 
     def work() -> None:
-        kernel = ReportKernel()
+        kernel = starter.take() if starter is not None else ReportKernel(warm=True)
         kernels.append(kernel)
         while True:
             try:
