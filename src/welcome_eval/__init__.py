@@ -21,15 +21,21 @@ used in notebooks are reachable directly as well (``we.survey``, ``we.retention`
 from __future__ import annotations
 
 import importlib
-from types import ModuleType
 
 from welcome_eval import _aliases
 from welcome_eval._lazy import public_names
 from welcome_eval._version import __version__
 from welcome_eval.errors import WelcomeEvalError
-from welcome_eval.ingest.codebook import Codebook
-from welcome_eval.ingest.wave import Manifest, Wave, read_wave
 from welcome_eval.municipalities import municipalities
+
+#: Loaded on first use: the readers import pandas, which a build with nothing
+#: changed (and the command line's start) does not need.
+_ATTRIBUTES = {
+    "Codebook": "welcome_eval.ingest.codebook",
+    "Manifest": "welcome_eval.ingest.wave",
+    "Wave": "welcome_eval.ingest.wave",
+    "read_wave": "welcome_eval.ingest.wave",
+}
 
 _aliases.install()
 
@@ -57,7 +63,9 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> ModuleType:
+def __getattr__(name: str) -> object:
+    if name in _ATTRIBUTES:
+        return getattr(importlib.import_module(_ATTRIBUTES[name]), name)
     if name in _SUBPACKAGES:
         return importlib.import_module(f"welcome_eval.{name}")
     if name in _aliases.MOVED_MODULES:

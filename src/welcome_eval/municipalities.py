@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from functools import cache
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from welcome_eval.config import package_data_dir
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["DISTRICTS", "municipalities"]
 
@@ -22,6 +24,8 @@ DISTRICTS = (
 
 @cache
 def _load() -> pd.DataFrame:
+    import pandas as pd  # on first use: importing the package stays light
+
     path = package_data_dir() / "suedwestfalen_kommunen.csv"
     frame = pd.read_csv(
         path,

@@ -25,7 +25,7 @@ def _index_context(jobs: list[ReportJob]) -> dict[str, Any]:
     surveys: dict[str, dict[str, Any]] = {}
     waves: dict[Path, dict[str, Any]] = {}
     for job in jobs:
-        if job.kind not in ("welle", "qualitaet") or job.manifest is None or job.wave is None:
+        if job.kind not in ("welle", "qualitaet") or job.manifest is None:
             continue
         m = job.manifest
         survey = surveys.setdefault(
@@ -33,7 +33,6 @@ def _index_context(jobs: list[ReportJob]) -> dict[str, Any]:
         )
         entry = waves.get(job.relative_path.parent)
         if entry is None:
-            municipality = job.wave.codebook.municipality
             entry = waves[job.relative_path.parent] = {
                 "wave": m.wave,
                 "title": m.title,
@@ -42,8 +41,8 @@ def _index_context(jobs: list[ReportJob]) -> dict[str, Any]:
                 "fieldwork": f"{german_date(m.fieldwork_start)} – {german_date(m.fieldwork_end)}"
                 if m.fieldwork_start
                 else "–",
-                "respondents": german_integer(len(job.wave.data)),
-                "municipalities": job.wave.data[municipality].nunique() if municipality else "–",
+                "respondents": german_integer(m.respondents),
+                "municipalities": "–" if m.municipalities is None else m.municipalities,
             }
             survey["reports"].append(entry)
         entry["href" if job.kind == "welle" else "quality_href"] = job.relative_path.as_posix()

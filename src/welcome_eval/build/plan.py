@@ -4,21 +4,28 @@ with which parameters, written where.
 :func:`plan` reads and validates every wave of the data directory (an invalid
 wave stops the build before anything is written) and returns one
 :class:`ReportJob` per report. The survey-specific constants say which
-notebook makes which report.
+notebook makes which report. What the plan needs of a wave is a
+:class:`PlannedWave`; with a :class:`~welcome_eval.build.cache.PlanCache` a wave
+whose manifest, raw file, instruments and ingest code are unchanged is not read
+again (nor is the participation record), so planning an unchanged build imports
+neither pandas nor the readers.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from welcome_eval.config import data_dir as default_data_dir
 from welcome_eval.config import notebooks_dir
 from welcome_eval.errors import WelcomeEvalError
-from welcome_eval.ingest.wave import Manifest, Wave, find_manifests, read_wave
+
+if TYPE_CHECKING:
+    from welcome_eval.build.cache import PlanCache
+    from welcome_eval.ingest.wave import Wave
 
 __all__ = [
     "DEFAULT_MIN_N",
@@ -29,6 +36,7 @@ __all__ = [
     "QUALITY_NOTEBOOK",
     "RESEARCH_DIR",
     "BuildError",
+    "PlannedWave",
     "ReportJob",
     "plan",
 ]
@@ -52,6 +60,67 @@ class BuildError(WelcomeEvalError, RuntimeError):
     """A report could not be built; the message says which wave and why."""
 
 
+@dataclass(frozen=True)
+class PlannedWave:
+    """What the plan and the index need of a validated wave (read from the wave or
+    from the build cache): the manifest's fields and the validation outcome."""
+
+    survey: str
+    wave: str
+    title: str
+    #: The manifest (``<data>/<survey>/<wave>/manifest.yaml``) and the raw file.
+    path: Path
+    file: Path
+    sha256: str
+    demo: bool
+    fieldwork_start: dt.date | None
+    fieldwork_end: dt.date | None
+    #: Rows read, accepted, accepted with flags, quarantined (as ``Wave.counts``).
+    counts: dict[str, int]
+    #: Accepted respondents, and the municipalities they answered for (if the survey has one).
+    respondents: int
+    municipalities: int | None
+
+    @classmethod
+    def of(cls, wave: Wave) -> PlannedWave:
+        """The summary of a wave just read."""
+        m = wave.manifest
+        column = wave.codebook.municipality
+        return cls(
+            survey=m.survey,
+            wave=m.wave,
+            title=m.title,
+            path=Path(m.path) if m.path else m.file.parent / "manifest.yaml",
+            file=m.file,
+            sha256=wave.provenance["sha256"],
+            demo=m.demo,
+            fieldwork_start=m.fieldwork_start,
+            fieldwork_end=m.fieldwork_end,
+            counts={k: int(v) for k, v in wave.counts.items()},
+            respondents=len(wave.data),
+            municipalities=int(wave.data[column].nunique()) if column else None,
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        """The summary without its location (the cache is found by content)."""
+        found = asdict(self)
+        found["file"] = self.file.name
+        del found["path"]
+        for key in ("fieldwork_start", "fieldwork_end"):
+            found[key] = found[key].isoformat() if found[key] else None
+        return found
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any], manifest: Path) -> PlannedWave:
+        """The summary kept by :meth:`to_json` for the wave of ``manifest``."""
+        values = dict(data)
+        values["path"] = manifest
+        values["file"] = manifest.parent / values["file"]
+        for key in ("fieldwork_start", "fieldwork_end"):
+            values[key] = dt.date.fromisoformat(values[key]) if values[key] else None
+        return cls(**values)
+
+
 @dataclass
 class ReportJob:
     """One report to build: which notebook, with which parameters, written where.
@@ -59,6 +128,8 @@ class ReportJob:
     ``kind`` is ``"welle"`` (regional report of a wave), ``"qualitaet"``
     (data quality and methods of a wave), ``"gemeinde"`` (benchmark report of
     one municipality for one wave) or ``"programm"`` (programme overview).
+    ``manifest`` is the report's wave, ``sources`` the manifests of every wave
+    it reads.
     """
 
     kind: str
@@ -68,14 +139,37 @@ class ReportJob:
     parameters: dict[str, Any]
     inputs: list[tuple[str, str]]
     demo: bool
-    manifest: Manifest | None = None
-    wave: Wave | None = None
-    previous: list[Manifest] = field(default_factory=list)
+    manifest: PlannedWave | None = None
+    previous: list[PlannedWave] = field(default_factory=list)
     municipality: dict[str, str] | None = None
+    sources: list[Path] = field(default_factory=list)
 
 
-def _inputs(manifests: Iterable[Manifest], waves: Mapping[Path, Wave]) -> list[tuple[str, str]]:
-    return [(m.file.name, waves[m.path].provenance["sha256"]) for m in manifests]
+def _inputs(waves: Iterable[PlannedWave]) -> list[tuple[str, str]]:
+    return [(w.file.name, w.sha256) for w in waves]
+
+
+def _read(path: Path, cache: PlanCache | None) -> PlannedWave:
+    if cache is not None:
+        known = cache.wave(path)
+        if known is not None:
+            try:
+                return PlannedWave.from_json(known, path)
+            except (TypeError, ValueError, KeyError):
+                pass  # an entry of another layout: read the wave
+    from welcome_eval.ingest.wave import read_wave
+
+    try:
+        wave = read_wave(path)
+    except Exception as exc:  # every reader/validation error becomes one clear message
+        raise BuildError(f"Wave {path.parent.name} ({path}) is invalid: {exc}") from exc
+    planned = PlannedWave.of(wave)
+    if cache is not None:
+        files = [wave.manifest.file]
+        if wave.manifest.syntax is not None and wave.manifest.syntax != wave.manifest.file:
+            files.append(wave.manifest.syntax)
+        cache.remember_wave(path, files, planned.to_json())
+    return planned
 
 
 def plan(
@@ -83,6 +177,7 @@ def plan(
     *,
     min_n: int = DEFAULT_MIN_N,
     notebooks: str | Path | None = None,
+    cache: PlanCache | None = None,
 ) -> list[ReportJob]:
     """Read and validate every wave; return the reports to build.
 
@@ -90,36 +185,33 @@ def plan(
     benchmark report per participating municipality and wave of the
     newcomer survey, then the programme overview — each only if its
     notebook exists in ``notebooks`` (default: the shipped notebooks).
+    With ``cache``, waves and the participation record that did not change
+    since they were last read successfully are not read again.
     Raises :class:`BuildError` naming the manifest if any wave cannot be read.
     """
     notebooks = Path(notebooks) if notebooks is not None else notebooks_dir()
     directory = Path(data_dir or default_data_dir()).resolve()
-    manifests = find_manifests(directory)
+    # The layout find_manifests reads, without importing the readers.
+    manifests = sorted(directory.glob("*/*/manifest.yaml"))
     if not manifests:
         raise BuildError(
             f"No wave manifests found under {directory} (expected <survey>/<wave>/manifest.yaml)"
         )
     if not isinstance(min_n, int) or min_n < 1:
         raise BuildError(f"min_n must be a positive whole number (e.g. 5), got {min_n!r}")
-    waves: dict[Path, Wave] = {}
-    for path in manifests:
-        try:
-            waves[path] = read_wave(path)
-        except Exception as exc:  # every reader/validation error becomes one clear message
-            raise BuildError(f"Wave {path.parent.name} ({path}) is invalid: {exc}") from exc
+    waves = [_read(path, cache) for path in manifests]
     common = {"data_dir": str(directory), "min_n": min_n}
     jobs: list[ReportJob] = []
-    by_survey: dict[str, list[Manifest]] = {}
+    by_survey: dict[str, list[PlannedWave]] = {}
     quality = notebooks / QUALITY_NOTEBOOK
-    for wave in waves.values():
-        m = wave.manifest
+    for m in waves:
         earlier = by_survey.setdefault(m.survey, [])
         parameters = {
             "manifest": str(m.path),
             "previous_manifests": [str(p.path) for p in earlier],
             **common,
         }
-        inputs = _inputs([*earlier, m], waves)
+        sources = [p.path for p in [*earlier, m]]
         notebook = notebooks / NOTEBOOK_PATTERN.format(survey=m.survey)
         if notebook.is_file():
             jobs.append(
@@ -129,11 +221,11 @@ def plan(
                     Path(m.survey) / m.wave / "bericht.html",
                     m.title,
                     parameters,
-                    inputs,
+                    _inputs([*earlier, m]),
                     m.demo,
                     m,
-                    wave,
                     list(earlier),
+                    sources=sources,
                 )
             )
         if quality.is_file():
@@ -144,15 +236,15 @@ def plan(
                     Path(m.survey) / m.wave / "qualitaet.html",
                     f"Datenqualität und Methoden: {m.title}",
                     parameters,
-                    [(m.file.name, wave.provenance["sha256"])],
+                    _inputs([m]),
                     m.demo,
                     m,
-                    wave,
                     list(earlier),
+                    sources=sources,
                 )
             )
         earlier.append(m)
-    jobs += _municipal_jobs(directory, waves, common, notebooks)
+    jobs += _municipal_jobs(directory, waves, common, notebooks, cache)
     programme = notebooks / PROGRAMME_NOTEBOOK
     if programme.is_file():
         jobs.append(
@@ -162,53 +254,78 @@ def plan(
                 Path("programm") / "bericht.html",
                 "Die Qualitätsoffensive im Überblick",
                 dict(common),
-                _inputs([w.manifest for w in waves.values()], waves),
-                any(w.manifest.demo for w in waves.values()),
+                _inputs(waves),
+                any(w.demo for w in waves),
+                sources=[w.path for w in waves],
             )
         )
     return jobs
 
 
-def _municipal_jobs(
-    directory: Path, waves: Mapping[Path, Wave], common: dict[str, Any], notebooks: Path
-) -> list[ReportJob]:
-    notebook = notebooks / MUNICIPAL_NOTEBOOK
-    if not notebook.is_file():
-        return []
+def _members(
+    directory: Path, dates: list[dt.date], cache: PlanCache | None
+) -> dict[str, list[list[str]]]:
+    """The municipalities (AGS, name, district) taking part on each date (ISO)."""
+    wanted = sorted({d.isoformat() for d in dates})
+    if cache is not None:
+        known = cache.members(wanted)
+        if known is not None and sorted(known) == wanted:
+            return known
     from welcome_eval.analysis.programme import participating_on, participation_record
 
     try:
         record = participation_record(directory)
     except Exception as exc:
         raise BuildError(f"Municipal reports need the participation record: {exc}") from exc
+    members = {}
+    for day in wanted:
+        rows = record[participating_on(record, dt.date.fromisoformat(day))]
+        members[day] = [
+            [str(r.ags), str(r.name), str(r.district)] for r in rows.itertuples(index=False)
+        ]
+    if cache is not None:
+        cache.remember_members(members)
+    return members
+
+
+def _municipal_jobs(
+    directory: Path,
+    waves: list[PlannedWave],
+    common: dict[str, Any],
+    notebooks: Path,
+    cache: PlanCache | None,
+) -> list[ReportJob]:
+    notebook = notebooks / MUNICIPAL_NOTEBOOK
+    if not notebook.is_file():
+        return []
+    surveyed = [m for m in waves if m.survey == MUNICIPAL_SURVEY]
+    if not surveyed:
+        return []
+    days = {m.path: m.fieldwork_start or dt.date(int(m.wave), 1, 1) for m in surveyed}
+    members = _members(directory, list(days.values()), cache)
     jobs = []
-    earlier: list[Manifest] = []
-    others = [w.manifest for w in waves.values() if w.manifest.survey != MUNICIPAL_SURVEY]
-    for wave in waves.values():
-        m = wave.manifest
-        if m.survey != MUNICIPAL_SURVEY:
-            continue
-        on = m.fieldwork_start or dt.date(int(m.wave), 1, 1)
-        members = record[participating_on(record, on)]
-        for row in members.itertuples(index=False):
+    earlier: list[PlannedWave] = []
+    others = [m for m in waves if m.survey != MUNICIPAL_SURVEY]
+    for m in surveyed:
+        for ags, name, district in members[days[m.path].isoformat()]:
             jobs.append(
                 ReportJob(
                     "gemeinde",
                     notebook,
-                    Path("gemeinden") / row.ags / f"{m.wave}.html",
-                    f"{row.name}: Bericht {m.wave}",
+                    Path("gemeinden") / ags / f"{m.wave}.html",
+                    f"{name}: Bericht {m.wave}",
                     {
                         "manifest": str(m.path),
                         "previous_manifests": [str(p.path) for p in earlier],
-                        "ags": row.ags,
+                        "ags": ags,
                         **common,
                     },
-                    _inputs([*earlier, m, *others], waves),
+                    _inputs([*earlier, m, *others]),
                     m.demo,
                     m,
-                    wave,
                     list(earlier),
-                    {"ags": row.ags, "name": row.name, "district": row.district},
+                    {"ags": ags, "name": name, "district": district},
+                    sources=[p.path for p in [*earlier, m, *others]],
                 )
             )
         earlier.append(m)

@@ -22,7 +22,9 @@ import build, execute_notebook, ...`` keeps working).
 
 from __future__ import annotations
 
+import datetime as dt
 import fnmatch
+import hashlib
 import json
 import os
 import shutil
@@ -33,22 +35,21 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from queue import Queue
+from typing import TYPE_CHECKING, Any
 
-import nbformat
-from tqdm.auto import tqdm
-
+from welcome_eval._lazy import attach
 from welcome_eval.build import outdir
-from welcome_eval.build.cache import CACHE_FILE, common_key, job_key, read_keys, reuse, write_keys
-from welcome_eval.build.index import render_index, write_catalogue
-from welcome_eval.build.kernel import (
-    KERNEL_DIR_PREFIX,
-    ReportFailed,
-    ReportKernel,
-    execute_notebook,
-    plain_message,
-    run_pool,
-    short_message,
-    sweep_kernel_dirs,
+from welcome_eval.build.cache import (
+    CACHE_FILE,
+    PACKAGE,
+    KeyContext,
+    PlanCache,
+    Store,
+    common_key,
+    job_key,
+    read_keys,
+    reuse,
+    write_keys,
 )
 from welcome_eval.build.plan import (
     DEFAULT_MIN_N,
@@ -69,38 +70,50 @@ from welcome_eval.build.publish import (
     recover,
     staging_dir,
 )
-from welcome_eval.build.render import TEMPLATES, build_date, render_editions, render_html
 from welcome_eval.config import data_dir as default_data_dir
 
 # Looked up here by every build (not in build.plan), so that a caller can point
 # the build at other notebooks by replacing ``reports.notebooks_dir`` (the tests do).
 from welcome_eval.config import notebooks_dir
 
+if TYPE_CHECKING:
+    from welcome_eval.build.kernel import ReportFailed, ReportKernel
+
+# The kernel and rendering stages import nbformat, pandas and matplotlib: loaded
+# only when a report is executed, so that a build with nothing changed stays fast.
+_LOADED_LATER = {
+    "KERNEL_DIR_PREFIX": "welcome_eval.build.kernel",
+    "ReportFailed": "welcome_eval.build.kernel",
+    "ReportKernel": "welcome_eval.build.kernel",
+    "execute_notebook": "welcome_eval.build.kernel",
+    "plain_message": "welcome_eval.build.kernel",
+    "sweep_kernel_dirs": "welcome_eval.build.kernel",
+    "TEMPLATES": "welcome_eval.build.render",
+    "build_date": "welcome_eval.build.render",
+    "render_html": "welcome_eval.build.render",
+}
+
 __all__ = [
     "CACHE_FILE",
     "DEFAULT_MIN_N",
     "FAILED_SUFFIX",
-    "KERNEL_DIR_PREFIX",
     "MUNICIPAL_NOTEBOOK",
     "MUNICIPAL_SURVEY",
     "NOTEBOOK_PATTERN",
+    "PAGES",
     "PROGRAMME_NOTEBOOK",
     "QUALITY_NOTEBOOK",
     "RESEARCH_DIR",
-    "TEMPLATES",
     "BuildError",
     "BuildResult",
-    "ReportFailed",
     "ReportJob",
-    "ReportKernel",
     "build",
-    "build_date",
-    "execute_notebook",
-    "plain_message",
+    "check_parameters",
     "plan",
-    "render_html",
-    "sweep_kernel_dirs",
+    *_LOADED_LATER,
 ]
+
+__getattr__, __dir__ = attach(__name__, (), attributes=_LOADED_LATER)
 
 
 @dataclass
@@ -120,13 +133,55 @@ class BuildResult:
     restored: bool = False
 
 
-#: Beside the output folder: the executed notebook and the full traceback of a failed report.
+#: Beside the output folder (``reports.failed/``): for each failed report its log
+#: (``<report>.log``, full traceback) and executed notebook (``<report>.failed.ipynb``).
 FAILED_SUFFIX = ".failed"
 
 
-def _log_failure(job: ReportJob, failure: ReportFailed, logs: Path) -> Path:
-    """Write the failed, executed notebook and the full traceback under ``logs``;
-    return the log file's path."""
+def check_parameters(job: ReportJob) -> None:
+    """Refuse parameters the notebook's cell tagged ``parameters`` does not define
+    (papermill would only warn; the report would silently ignore them)."""
+    from papermill.inspection import inspect_notebook
+
+    try:
+        defined = set(inspect_notebook(str(job.notebook)))
+    except Exception as exc:  # papermill's parser: any failure is the notebook's
+        raise BuildError(
+            f"{job.notebook.name}: die Parameterzelle ist nicht lesbar / the parameters cell "
+            f"cannot be read: {type(exc).__name__}: {exc}"
+        ) from None
+    unknown = sorted(set(job.parameters) - defined)
+    if unknown:
+        where = (
+            f"definiert nur / defines only {', '.join(sorted(defined))}"
+            if defined
+            else "hat keine Zelle mit dem Tag „parameters“ / has no cell tagged 'parameters'"
+        )
+        raise BuildError(
+            f"Bericht {job.relative_path.as_posix()}: {job.notebook.name} kennt die Parameter "
+            f"{', '.join(unknown)} nicht / does not define the parameters {', '.join(unknown)} "
+            f"that the build passes; the notebook {where}. Nothing was executed."
+        )
+
+
+def _failed_cell(notebook: Any) -> str:
+    """Which cell failed: its number in the executed notebook and its first line."""
+    for number, cell in enumerate(notebook.cells, start=1):
+        if cell.cell_type == "code" and any(
+            o.get("output_type") == "error" for o in cell.get("outputs", [])
+        ):
+            lines = [line.strip() for line in cell.source.splitlines() if line.strip()]
+            first = lines[0] if lines else ""
+            first = first if len(first) <= 80 else first[:79] + "…"
+            return f"Zelle / cell {number} ({first!r})"
+    return "Zelle unbekannt / cell unknown"
+
+
+def _log_failure(job: ReportJob, failure: ReportFailed, logs: Path) -> tuple[Path, Path]:
+    """Write the full traceback and the failed, executed notebook under ``logs``
+    (never inside the published folder); return both paths."""
+    import nbformat
+
     try:
         logs.mkdir(parents=True, exist_ok=True)
         if not outdir.is_ours(logs):
@@ -135,33 +190,110 @@ def _log_failure(job: ReportJob, failure: ReportFailed, logs: Path) -> Path:
     except OSError:
         logs = Path(tempfile.mkdtemp(prefix="welcome-eval-failed-"))
     log = logs / (job.relative_path.as_posix() + ".log")
+    executed = logs / (job.relative_path.as_posix() + FAILED_SUFFIX + ".ipynb")
     log.parent.mkdir(parents=True, exist_ok=True)
     log.write_text(
         f"Bericht / report: {job.relative_path.as_posix()}\n"
         f"Notebook: {job.notebook.name}\n"
-        f"Parameter: {json.dumps(job.parameters, ensure_ascii=False, default=str)}\n\n"
+        f"Parameter: {json.dumps(job.parameters, ensure_ascii=False, default=str)}\n"
+        f"{_failed_cell(failure.notebook)}\n\n"
         f"{failure.traceback}\n",
         encoding="utf-8",
     )
-    nbformat.write(failure.notebook, str(log.with_suffix(".ipynb")))
-    return log
+    nbformat.write(failure.notebook, str(executed))
+    return log, executed
 
 
 def _build_one(job: ReportJob, staging: Path, kernel: ReportKernel, logs: Path) -> None:
+    from welcome_eval.build.kernel import ReportFailed, short_message
+    from welcome_eval.build.render import render_editions
+
     target = staging / job.relative_path
     target.parent.mkdir(parents=True, exist_ok=True)
     try:
         notebook = kernel.execute(job.notebook, job.parameters, cwd=target.parent)
     except ReportFailed as failure:
-        log = _log_failure(job, failure, logs)
+        log, executed = _log_failure(job, failure, logs)
         raise BuildError(
             f"Bericht {job.relative_path.as_posix()} ({job.notebook.name}) konnte nicht "
-            f"erstellt werden / could not be built: {failure.ename}: "
-            f"{short_message(failure.evalue)}\n"
-            f"Vollständige Meldung und ausgeführtes Notebook / full traceback and executed "
-            f"notebook: {log}"
+            f"erstellt werden / could not be built: {_failed_cell(failure.notebook)}: "
+            f"{failure.ename}: {short_message(failure.evalue)}\n"
+            f"Ausgeführtes Notebook / executed notebook: {executed}\n"
+            f"Vollständige Meldung / full traceback: {log}"
         ) from None
     render_editions(notebook, job, staging)
+
+
+#: The pages every build writes besides the reports (index pages, examples).
+PAGES = ("index.html", f"{RESEARCH_DIR}/index.html", "beispiele/index.html")
+
+
+def _pages_key(everything: list[ReportJob], context: KeyContext) -> str:
+    """Key of the index pages and the page of examples: the plan as the index shows it,
+    the code that renders them, everything :func:`common_key` covers, the build date."""
+    graph = context.graph
+    code = graph.key(graph.closure([f"{PACKAGE}.build.index"]))
+    listing = [
+        (
+            job.kind,
+            job.relative_path.as_posix(),
+            job.title,
+            job.demo,
+            job.manifest.to_json() if job.manifest else None,
+            job.municipality,
+        )
+        for job in everything
+    ]
+    # The index shows the build date (today unless SOURCE_DATE_EPOCH fixes it).
+    day = os.environ.get("SOURCE_DATE_EPOCH") or dt.date.today().isoformat()
+    text = json.dumps([context.common, code, listing, day], sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _pages_entry(out_dir: Path) -> str:
+    return hashlib.sha256(str(out_dir).encode()).hexdigest()[:32]
+
+
+def _reuse_pages(store: Store, key: str, out_dir: Path, staging: Path) -> bool:
+    """Copy the index pages and the page of examples if their key is unchanged and the
+    published files are still the ones written with it."""
+    entry = store.get("pages", _pages_entry(out_dir))
+    if not isinstance(entry, dict) or entry.get("key") != key:
+        return False
+    files = entry.get("files")
+    if not isinstance(files, dict) or not {"index.html", f"{RESEARCH_DIR}/index.html"} <= set(
+        files
+    ):
+        return False
+    try:
+        if any(
+            name not in PAGES or _digest(out_dir / name) != digest for name, digest in files.items()
+        ):
+            return False
+    except OSError:
+        return False
+    for name in files:
+        (staging / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(out_dir / name, staging / name)
+    return True
+
+
+def _write_pages(everything: list[ReportJob], staging: Path) -> None:
+    from welcome_eval.build.index import render_index, write_catalogue
+
+    demo = any(job.demo for job in everything)
+    catalogue = write_catalogue(staging, demo)
+    (staging / "index.html").write_text(
+        render_index(everything, catalogue=catalogue), encoding="utf-8"
+    )
+    (staging / RESEARCH_DIR).mkdir(exist_ok=True)
+    (staging / RESEARCH_DIR / "index.html").write_text(
+        render_index(everything, research=True, catalogue=catalogue), encoding="utf-8"
+    )
 
 
 #: Start order by kind: the programme overview and the regional reports take longest.
@@ -177,6 +309,7 @@ def build(
     min_n: int = DEFAULT_MIN_N,
     only: Sequence[str] | None = None,
     force: bool = False,
+    cache: bool = True,
 ) -> BuildResult:
     """Build every report and the index into ``out_dir``, replacing it atomically.
 
@@ -205,6 +338,11 @@ def build(
         Execute every report even if its content key (notebook, parameters,
         input files, library code, instruments and records) is unchanged since
         the published build; by default such reports are copied over.
+    cache
+        Keep what the plan learned from the waves, the parsed imports and the keys of
+        the index pages in ``.build-cache/`` beside ``out_dir`` and use them when
+        nothing they come from changed (``False``: read and validate every wave,
+        render the index pages, as before the cache existed; the pages are the same).
     """
     started = time.perf_counter()
     data_path = Path(data_dir or default_data_dir()).resolve()
@@ -218,6 +356,7 @@ def build(
             min_n=min_n,
             only=only,
             force=force,
+            cache=cache,
             started=started,
         )
 
@@ -231,10 +370,10 @@ def _build_locked(
     min_n: int,
     only: Sequence[str] | None,
     force: bool,
+    cache: bool,
     started: float,
 ) -> BuildResult:
     restored = recover(out_dir)
-    sweep_kernel_dirs()
     _, foreign = outdir.claim(out_dir, legacy=looks_like_a_build)
     if foreign:
         raise outdir.OutputError(
@@ -247,7 +386,16 @@ def _build_locked(
     logs = out_dir.with_name(out_dir.name + FAILED_SUFFIX)
     if logs.is_dir() and outdir.is_ours(logs):
         shutil.rmtree(logs)  # the logs of the previous failed build
-    everything = plan(data_path, min_n=min_n, notebooks=notebooks_dir())
+    store = Store(out_dir, enabled=cache)
+    parsed = store.imports()
+    known_modules = len(parsed)
+    context = common_key(data_path, parsed=parsed)
+    everything = plan(
+        data_path,
+        min_n=min_n,
+        notebooks=notebooks_dir(),
+        cache=PlanCache(store, context) if store.enabled else None,
+    )
     planned = everything
     completed: list[ReportJob] = []
     if only is not None:
@@ -266,63 +414,50 @@ def _build_locked(
         chosen |= {id(j) for j in completed}
         planned = [j for j in everything if id(j) in chosen]
     workers = max(1, min(jobs or min(4, os.cpu_count() or 1), len(planned) or 1))
+    timings: dict[str, float] = {}
+    previous = read_keys(out_dir)
+    published = {} if force else previous
+    keys = {job.relative_path.as_posix(): job_key(job, context) for job in planned}
+    if only is not None:  # the reports not rebuilt keep their keys
+        keys = {**previous, **keys}
+    pages_key = _pages_key(everything, context)
+    if len(context.graph.parsed) != known_modules:
+        store.remember_imports(context.graph.parsed)
     staging = staging_dir(out_dir)
     staging.mkdir(parents=True)
     outdir.write_marker(staging, [])
     if only is not None and out_dir.is_dir():
         # keep what is not rebuilt
         shutil.copytree(out_dir, staging, symlinks=True, dirs_exist_ok=True)
-    timings: dict[str, float] = {}
-    previous = read_keys(out_dir)
-    published = {} if force else previous
-    common = common_key(data_path)
-    keys = {job.relative_path.as_posix(): job_key(job, common) for job in planned}
-    if only is not None:  # the reports not rebuilt keep their keys
-        keys = {**previous, **keys}
     reused: list[ReportJob] = []
     try:
-        bar = tqdm(
-            total=len(planned),
-            desc="Berichte",
-            unit="Bericht",
-            disable=not progress,
-            file=sys.stderr,
-        )
         queue: Queue[ReportJob] = Queue()
         # Long reports first, so that no kernel starts one when the others are done.
         for job in sorted(planned, key=lambda j: _EXPECTED_ORDER.get(j.kind, 9)):
             if reuse(job, keys[job.relative_path.as_posix()], out_dir, staging, published):
                 reused.append(job)
-                bar.update()
             else:
                 queue.put(job)
-        workers = max(1, min(workers, queue.qsize()))
-
-        def one(job: ReportJob, kernel: ReportKernel) -> None:
-            began = time.perf_counter()
-            _build_one(job, staging, kernel, logs)
-            timings[job.relative_path.as_posix()] = time.perf_counter() - began
-            bar.set_postfix_str(job.relative_path.parent.as_posix(), refresh=False)
-            bar.update()
-
-        run_pool(queue, workers, one)
-        bar.close()
-        demo = any(job.demo for job in everything)
-        catalogue = write_catalogue(staging, demo)
-        (staging / "index.html").write_text(
-            render_index(everything, catalogue=catalogue), encoding="utf-8"
-        )
-        (staging / RESEARCH_DIR).mkdir(exist_ok=True)
+        to_run = list(queue.queue)
+        checked: set[tuple[Path, tuple[str, ...]]] = set()
+        for job in to_run:  # before any kernel starts
+            signature = (job.notebook, tuple(sorted(job.parameters)))
+            if signature not in checked:
+                check_parameters(job)
+                checked.add(signature)
+        if to_run:
+            _run(queue, to_run, workers, len(reused), progress, staging, logs, timings)
+        if not _reuse_pages(store, pages_key, out_dir, staging):
+            _write_pages(everything, staging)
         write_keys(staging, keys)
-        (staging / RESEARCH_DIR / "index.html").write_text(
-            render_index(everything, research=True, catalogue=catalogue), encoding="utf-8"
-        )
         written = [f for f in outdir.files_in(staging) if not f.startswith(outdir.MARKER)]
         outdir.write_marker(staging, written)
+        pages = {name: _digest(staging / name) for name in PAGES if (staging / name).is_file()}
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
     publish(staging, out_dir)
+    store.put("pages", _pages_entry(out_dir), {"key": pages_key, "files": pages})
     return BuildResult(
         out_dir=out_dir,
         index=out_dir / "index.html",
@@ -334,3 +469,41 @@ def _build_locked(
         completed=[out_dir / job.relative_path for job in completed],
         restored=restored,
     )
+
+
+def _run(
+    queue: Queue[ReportJob],
+    to_run: list[ReportJob],
+    workers: int,
+    done: int,
+    progress: bool,
+    staging: Path,
+    logs: Path,
+    timings: dict[str, float],
+) -> None:
+    """Execute and render the queued reports with ``workers`` kernels."""
+    from tqdm.auto import tqdm
+
+    from welcome_eval.build.kernel import run_pool, sweep_kernel_dirs
+
+    sweep_kernel_dirs()
+    bar = tqdm(
+        total=len(to_run) + done,
+        initial=done,
+        desc="Berichte",
+        unit="Bericht",
+        disable=not progress,
+        file=sys.stderr,
+    )
+
+    def one(job: ReportJob, kernel: ReportKernel) -> None:
+        began = time.perf_counter()
+        _build_one(job, staging, kernel, logs)
+        timings[job.relative_path.as_posix()] = time.perf_counter() - began
+        bar.set_postfix_str(job.relative_path.parent.as_posix(), refresh=False)
+        bar.update()
+
+    try:
+        run_pool(queue, max(1, min(workers, len(to_run))), one)
+    finally:
+        bar.close()
