@@ -446,7 +446,7 @@ def test_a_failing_report_gives_a_short_message_and_a_log(
     log = site.with_name("reports.failed") / "programm" / "bericht.html.log"
     assert str(log) in err
     assert "Traceback" in log.read_text(encoding="utf-8")
-    executed = nbformat.read(str(log.with_suffix(".ipynb")), as_version=4)
+    executed = nbformat.read(str(log.with_name("bericht.html.failed.ipynb")), as_version=4)
     errors = [o for c in executed.cells if c.cell_type == "code" for o in c.outputs]
     assert any(o.get("output_type") == "error" for o in errors)
 
