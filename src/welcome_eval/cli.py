@@ -52,6 +52,7 @@ def _build(args: argparse.Namespace) -> int:
             min_n=args.min_n,
             only=args.only,
             force=args.force,
+            cache=not args.no_cache,
         )
     except OutputBusy as exc:
         print(f"Fehler / error: {_one_line(exc)}", file=sys.stderr)
@@ -407,6 +408,12 @@ def main(argv: list[str] | None = None) -> int:
         "--force",
         action="store_true",
         help="execute every report, also those whose inputs, code and notebook are unchanged",
+    )
+    build.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="read and validate every wave again instead of using .build-cache/ beside --out "
+        "(the pages come out the same)",
     )
     build.set_defaults(run=_build)
 
