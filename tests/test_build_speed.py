@@ -1,0 +1,123 @@
+"""What makes the build fast must not change what it builds: the caches are keyed on
+content (sha256), the kernel warm-up leaves nothing behind, started kernels are handed
+out and shut down."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from welcome_eval.analysis import checklist
+from welcome_eval.build import kernel as build_kernel
+from welcome_eval.config import surveys_dir
+from welcome_eval.ingest import codebook as codebook_module
+
+
+def _same_size_same_time(path: Path, old: str, new: str) -> None:
+    """Replace ``old`` by ``new`` (same length) and restore the modification time."""
+    assert len(old) == len(new)
+    stat = path.stat()
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new), encoding="utf-8")
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+
+
+def test_default_scoring_rule_is_cached_by_content_not_by_time(tmp_path, monkeypatch):
+    surveys = tmp_path / "surveys"
+    shutil.copytree(surveys_dir() / "checkliste", surveys / "checkliste")
+    monkeypatch.setattr(checklist, "surveys_dir", lambda: surveys)
+    monkeypatch.setattr(codebook_module, "surveys_dir", lambda: surveys)
+    first = checklist.scoring_rule()
+    assert first.dimensions["erstkontakt"] == "Erstkontakt und Begrüßung"
+    first.dimensions["erstkontakt"] = "changed by a caller"  # a caller's copy only
+    assert checklist.scoring_rule().dimensions["erstkontakt"] == "Erstkontakt und Begrüßung"
+    codebook = surveys / "checkliste" / "codebook.yaml"
+    _same_size_same_time(codebook, "Erstkontakt und Begrüßung", "Erstkontakt und Empfang!!")
+    assert checklist.scoring_rule().dimensions["erstkontakt"] == "Erstkontakt und Empfang!!"
+
+
+def test_notebook_is_read_again_when_its_content_changes(tmp_path):
+    path = tmp_path / "report.ipynb"
+    notebook = nbformat.v4.new_notebook()
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3"}
+    notebook.metadata["language_info"] = {"name": "python"}
+    notebook.cells.append(nbformat.v4.new_code_cell("x = 1", metadata={"tags": ["parameters"]}))
+    notebook.cells.append(nbformat.v4.new_code_cell("print(x)"))
+    nbformat.write(notebook, str(path))
+    first = build_kernel._parameterized(path, {"x": 2})
+    assert [c.source for c in first.cells][-1] == "print(x)"
+    first.cells[-1].source = "changed in the executed copy"
+    again = build_kernel._parameterized(path, {"x": 3})
+    assert again.cells[-1].source == "print(x)"
+    assert "x = 3" in again.cells[1].source
+    _same_size_same_time(path, "print(x)", "print(y)")
+    assert build_kernel._parameterized(path, {"x": 2}).cells[-1].source == "print(y)"
+
+
+def _notebook(tmp_path: Path, name: str, cells: list[str]) -> Path:
+    notebook = nbformat.v4.new_notebook()
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3"}
+    notebook.metadata["language_info"] = {"name": "python"}
+    notebook.cells.append(nbformat.v4.new_code_cell("", metadata={"tags": ["parameters"]}))
+    notebook.cells += [nbformat.v4.new_code_cell(c) for c in cells]
+    path = tmp_path / name
+    nbformat.write(notebook, str(path))
+    return path
+
+
+@pytest.mark.slow
+def test_warm_kernel_shows_a_report_the_same_state_as_a_fresh_one(tmp_path):
+    # What a report can see of the kernel: its names, open figures, matplotlib settings,
+    # warnings filters and working directory.
+    probe = _notebook(
+        tmp_path,
+        "probe.ipynb",
+        [
+            "import os, sys, warnings, matplotlib, matplotlib.pyplot as plt\n"
+            "names = sorted(n for n in dir() if not n.startswith('_'))\n"
+            "print(names)\n"
+            "print(plt.get_fignums(), len(warnings.filters), os.getcwd())\n"
+            "print(sorted((k, str(v)) for k, v in matplotlib.rcParams.items()))"
+        ],
+    )
+
+    def seen(kernel: build_kernel.ReportKernel) -> str:
+        notebook = kernel.execute(probe, {}, cwd=tmp_path)
+        return "".join(o.get("text", "") for o in notebook.cells[-1].outputs)
+
+    with build_kernel.ReportKernel() as cold:
+        fresh = seen(cold)
+    with build_kernel.ReportKernel(warm=True) as warm:
+        assert warm.warm
+        assert seen(warm) == fresh
+        assert seen(warm) == fresh
+
+
+@pytest.mark.slow
+def test_kernel_starter_hands_out_started_kernels_and_shuts_down_the_rest(tmp_path):
+    path = _notebook(tmp_path, "pid.ipynb", ["import os\nprint(os.getpid())"])
+    with build_kernel.KernelStarter(2) as starter:
+        taken = starter.take()
+        pending = list(starter._starting)
+        assert len(pending) == 1
+        notebook = taken.execute(path, {}, cwd=tmp_path)
+        assert notebook.cells[-1].outputs[0]["text"].strip().isdigit()
+        assert taken.warm
+    left = pending[0].result()
+    assert not left.km.is_alive()  # closed with the starter
+    assert taken.km.is_alive()  # the one taken belongs to its taker
+    taken.shutdown()
+
+
+@pytest.mark.slow
+def test_a_failing_reset_is_reported_as_a_failed_report(tmp_path):
+    path = _notebook(tmp_path, "ok.ipynb", ["x = 1"])
+    with build_kernel.ReportKernel() as kernel:
+        with pytest.raises(build_kernel.ReportFailed, match="FileNotFoundError"):
+            kernel.execute(path, {}, cwd=tmp_path / "missing")
+        assert kernel.execute(path, {}, cwd=tmp_path).cells[-1].execution_count == 2
