@@ -280,3 +280,29 @@ def test_municipal_report_shows_its_own_values_only_against_anonymous_peers(buil
     named = [n for a, n in names.items() if a != "05958004" and f">{n}<" in outside_examples]
     assert named == []
     assert 'href="../../beispiele/index.html#' in html
+
+
+@pytest.mark.slow
+def test_an_unchanged_build_reads_no_raw_file_and_copies_every_page(built, tmp_path, monkeypatch):
+    # Issue 16, item 2: the second build into a copy of the published reports finds
+    # every wave in the cache beside the output and reads none of them again.
+    from conftest import SOURCE_DATE_EPOCH
+
+    import welcome_eval.ingest.readers as readers
+    import welcome_eval.ingest.wave as wave
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", SOURCE_DATE_EPOCH)
+    again = tmp_path / "reports"
+    shutil.copytree(built.out_dir, again)
+    build(demo_data_dir(), again, progress=False)  # fills tmp_path/.build-cache
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("a raw wave file was read")
+
+    monkeypatch.setattr(readers, "read_raw", refuse)
+    monkeypatch.setattr(wave, "read_raw", refuse)
+    monkeypatch.setattr(wave, "read_wave", refuse)
+    result = build(demo_data_dir(), again, progress=False)
+    assert not result.timings and len(result.reused) == len(built.reports)
+    for page in built.out_dir.rglob("*.html"):
+        assert page.read_bytes() == (again / page.relative_to(built.out_dir)).read_bytes()
