@@ -414,6 +414,12 @@ _RUN_FINISHED = """() => {
     '.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]').length;
   return prompts.every(t => /\\[\\d+\\]/.test(t)) || errors > 0;
 }"""
+_KERNEL_IDLE = """() => /\\|\\s*Idle/.test(
+  (document.querySelector('#jp-main-statusbar') || document.body).textContent)"""
+#: True once Run All has queued or run a cell.
+_RUN_STARTED = """() => [...document.querySelectorAll(
+    '.jp-NotebookPanel:not(.lm-mod-hidden) .jp-CodeCell .jp-InputPrompt')]
+  .some(e => /\\[(\\*|\\d+)\\]/.test(e.textContent))"""
 _ERRORS = """() => [...document.querySelectorAll(
     '.jp-NotebookPanel:not(.lm-mod-hidden) ' +
     '.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]')]
@@ -425,15 +431,6 @@ def _run_all_in_lab(browser, lab: Lab, name: str, tmp_path: Path) -> dict:
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
-    # Lab needs nothing but its own server
-    page.route(
-        "**/*",
-        lambda route: (
-            route.continue_()
-            if route.request.url.startswith(lab.url) or route.request.url.startswith("data:")
-            else route.abort()
-        ),
-    )
     shot = tmp_path / f"lab-{Path(name).stem}.png"
     try:
         page.goto(
@@ -452,9 +449,22 @@ def _run_all_in_lab(browser, lab: Lab, name: str, tmp_path: Path) -> dict:
                 f"{name}: the kernel did not become idle in Lab within {LAB_START_TIMEOUT} s "
                 f"(screenshot {shot}); server log:\n{lab.log.read_text(errors='replace')[-2000:]}"
             )
-        kernel_name = kernel.inner_text().strip()
+        # Lab asks which kernel to use when Run All comes before the session has settled;
+        # the preselected one is the notebook's own (welcome-eval for the tour).
+        page.wait_for_function(_KERNEL_IDLE, timeout=LAB_START_TIMEOUT * 1000, polling=500)
+        page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Cell").first.click()
         page.get_by_role("menuitem", name="Run", exact=True).click()
         page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
+        deadline = time.monotonic() + LAB_START_TIMEOUT
+        while not page.evaluate(_RUN_STARTED):
+            dialog = page.locator(".jp-Dialog")
+            if dialog.count() and "Select Kernel" in dialog.first.inner_text():
+                dialog.get_by_role("button", name="Select", exact=True).click()
+            if time.monotonic() > deadline:
+                page.screenshot(path=str(shot))
+                pytest.fail(f"{name}: Run All Cells started no cell in Lab (screenshot {shot})")
+            page.wait_for_timeout(500)
+        kernel_name = kernel.inner_text().strip()
         try:
             page.wait_for_function(_RUN_FINISHED, timeout=RUN_ALL_TIMEOUT * 1000, polling=500)
         except PlaywrightTimeout:
