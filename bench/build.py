@@ -13,6 +13,7 @@ In one run, on the same data and machine:
     in this process, the split between its start, its first municipal report (imports,
     reading the wave, the suppression plan) and the following ones (steady state).
 
+``--src SRC`` runs (b) with ``PYTHONPATH=SRC`` instead of the installed package;
 ``--compare SRC`` runs (b) also with ``PYTHONPATH=SRC`` (e.g. the ``src`` of a git
 worktree of an older commit) and prints both, alternating the order over ``--repeat``
 runs, so that a before/after comparison shares the machine's load. The machine may be
@@ -114,6 +115,7 @@ def profile(data: Path, work: Path, count: int) -> None:
     began = time.perf_counter()
     kernel = ReportKernel()
     started = time.perf_counter() - began
+    kernel.warm_up()  # returns at once: the first report waits behind it
     times = []
     try:
         for job in towns:
@@ -123,7 +125,8 @@ def profile(data: Path, work: Path, count: int) -> None:
     finally:
         kernel.shutdown()
     print(
-        f"profile: kernel start {started:.2f} s, first municipal report {times[0]:.2f} s, "
+        f"profile: kernel start {started:.2f} s, warm-up and first municipal report "
+        f"{times[0]:.2f} s, "
         f"then {statistics.mean(times[1:]):.2f} s per report (median "
         f"{statistics.median(times[1:]):.2f} s over {len(times) - 1}; execution only)"
     )
@@ -137,6 +140,7 @@ def main() -> None:
     parser.add_argument("--engine-only", action="store_true")
     parser.add_argument("--naive-only", action="store_true")
     parser.add_argument("--profile", action="store_true", help="first vs steady report")
+    parser.add_argument("--src", default=None, help="PYTHONPATH of this tree (default: installed)")
     parser.add_argument("--compare", default=None, help="PYTHONPATH of a second tree (before)")
     parser.add_argument("--repeat", type=int, default=1, help="engine runs per tree")
     parser.add_argument("--jobs", type=int, default=None, help="kernels (default: the build's)")
@@ -146,7 +150,7 @@ def main() -> None:
     print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}")
     with tempfile.TemporaryDirectory(prefix="welcome-eval-bench-") as tmp:
         work = Path(tmp)
-        per_naive = None
+        per_naive = per_town = None
         if not args.engine_only:
             jobs = sample_jobs(data, args.municipal, args.regional)
             times = naive(jobs, work)
@@ -154,6 +158,7 @@ def main() -> None:
                 print(f"naive  {path:40} {seconds:6.2f} s")
             towns = [s for p, s in times if p.startswith("gemeinden/")]
             per_naive = statistics.mean(s for _, s in times)
+            per_town = statistics.mean(towns) if towns else None
             print(
                 f"naive: {per_naive:.2f} s per report over {len(times)}"
                 + (f" ({statistics.mean(towns):.2f} s per municipal report)" if towns else "")
@@ -165,7 +170,7 @@ def main() -> None:
         from welcome_eval.build.plan import plan
 
         count = len(plan(data))
-        trees = [("this tree", None)] + ([("compare", args.compare)] if args.compare else [])
+        trees = [("this tree", args.src)] + ([("compare", args.compare)] if args.compare else [])
         results: dict[str, list[dict]] = {name: [] for name, _ in trees}
         for run in range(args.repeat):
             for name, path in trees if run % 2 == 0 else trees[::-1]:
@@ -174,7 +179,9 @@ def main() -> None:
                 result = engine(data, out, pythonpath=path, jobs=args.jobs, reports=count)
                 results[name].append(result)
                 per = result["wall"] / result["reports"]
-                ratio = f", {per_naive / per:.1f}x the naive pipeline" if per_naive else ""
+                ratio = f", {per_naive / per:.1f}x the naive sample" if per_naive else ""
+                if per_town:
+                    ratio += f", {per_town / per:.1f}x its municipal reports"
                 print(
                     f"engine {name:9} run {run + 1}: {result['reports']} reports in "
                     f"{result['wall']:.1f} s = {per:.2f} s per report{ratio}; "

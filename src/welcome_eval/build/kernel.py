@@ -260,7 +260,7 @@ class ReportKernel:
         self.kc = self.km.client()
         self.kc.start_channels()
         self.kc.wait_for_ready(timeout=120)
-        #: Whether :meth:`warm_up` ran without error.
+        #: Whether :meth:`warm_up` was asked for.
         self.warm = False
         if warm:
             self.warm_up()
@@ -291,11 +291,13 @@ class ReportKernel:
             raise ReportFailed(ename, evalue, "\n".join(content.get("traceback", [])), failed)
 
     def warm_up(self) -> None:
-        """Import what the reports import and draw one map, so that the first report of
-        this kernel costs no more than the others. Leaves no name, figure or setting
-        behind; a failure here is left to the report that needs the module to report."""
-        reply = self.kc.execute_interactive(_WARM_UP, timeout=600, output_hook=lambda m: None)
-        self.warm = reply["content"].get("status") == "ok"
+        """Ask the kernel to import what the reports import and draw one map, so that the
+        first report of this kernel costs no more than the others. Returns at once: the
+        kernel works on it while this process does other things (reading the waves), and
+        the first report waits behind it. Leaves no name, figure or setting behind; a
+        failure in it is left to the report that needs the module to report."""
+        self.kc.execute(_WARM_UP, store_history=False)
+        self.warm = True
 
     def execute(
         self, path: Path, parameters: dict[str, Any], *, cwd: Path
@@ -337,7 +339,7 @@ class KernelStarter:
         return future.result() if future is not None else ReportKernel(warm=True)
 
     def close(self) -> None:
-        """Shut down the kernels not taken (after they finished starting)."""
+        """Shut down the kernels not taken (once started; a warm-up is not waited for)."""
         with self._lock:
             left, self._starting = self._starting, []
         for future in left:
