@@ -504,3 +504,20 @@ def test_run_all_cells_in_jupyterlab(browser, lab, name, tmp_path):
         assert result["kernel"] == KERNEL_DISPLAY, result["kernel"]
     # nothing was saved over the copy Lab worked on
     assert (lab.root / "notebooks" / name).read_bytes() == (NOTEBOOKS / name).read_bytes()
+
+
+@pytest.mark.slow  # JupyterLab, a kernel and Chromium
+def test_run_all_in_jupyterlab_sees_an_error_output(browser, lab, tmp_path):
+    """The check above can fail: a notebook whose cell raises shows its error in Lab."""
+    broken = nbformat.v4.new_notebook(
+        cells=[
+            nbformat.v4.new_code_cell("x = 1"),
+            nbformat.v4.new_code_cell("raise ValueError('absichtlich kaputt')"),
+        ],
+        metadata={
+            "kernelspec": {"name": KERNEL, "display_name": KERNEL_DISPLAY, "language": "python"}
+        },
+    )
+    nbformat.write(broken, lab.root / "notebooks" / "kaputt.ipynb")
+    result = _run_all_in_lab(browser, lab, "kaputt.ipynb", tmp_path)
+    assert any("absichtlich kaputt" in error for error in result["errors"]), result["errors"]
