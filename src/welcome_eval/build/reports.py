@@ -77,7 +77,7 @@ from welcome_eval.config import data_dir as default_data_dir
 from welcome_eval.config import notebooks_dir
 
 if TYPE_CHECKING:
-    from welcome_eval.build.kernel import ReportFailed, ReportKernel
+    from welcome_eval.build.kernel import KernelStarter, ReportFailed, ReportKernel
 
 # The kernel and rendering stages import nbformat, pandas and matplotlib: loaded
 # only when a report is executed, so that a build with nothing changed stays fast.
@@ -387,6 +387,48 @@ def _build_locked(
     if logs.is_dir() and outdir.is_ours(logs):
         shutil.rmtree(logs)  # the logs of the previous failed build
     store = Store(out_dir, enabled=cache)
+    starter = None
+    if force or not (out_dir / CACHE_FILE).is_file():
+        # Every report will execute: start and warm the kernels while the waves are read.
+        from welcome_eval.build.kernel import KernelStarter, sweep_kernel_dirs
+
+        sweep_kernel_dirs()
+        starter = KernelStarter(max(1, jobs or min(4, os.cpu_count() or 1)))
+    try:
+        return _plan_and_build(
+            data_path,
+            out_dir,
+            store=store,
+            starter=starter,
+            progress=progress,
+            jobs=jobs,
+            min_n=min_n,
+            only=only,
+            force=force,
+            logs=logs,
+            restored=restored,
+            started=started,
+        )
+    finally:
+        if starter is not None:
+            starter.close()
+
+
+def _plan_and_build(
+    data_path: Path,
+    out_dir: Path,
+    *,
+    store: Store,
+    starter: KernelStarter | None,
+    progress: bool,
+    jobs: int | None,
+    min_n: int,
+    only: Sequence[str] | None,
+    force: bool,
+    logs: Path,
+    restored: bool,
+    started: float,
+) -> BuildResult:
     parsed = store.imports()
     known_modules = len(parsed)
     context = common_key(data_path, parsed=parsed)
@@ -446,7 +488,7 @@ def _build_locked(
                 check_parameters(job)
                 checked.add(signature)
         if to_run:
-            _run(queue, to_run, workers, len(reused), progress, staging, logs, timings)
+            _run(queue, to_run, workers, len(reused), progress, staging, logs, timings, starter)
         if not _reuse_pages(store, pages_key, out_dir, staging):
             _write_pages(everything, staging)
         write_keys(staging, keys)
@@ -480,13 +522,16 @@ def _run(
     staging: Path,
     logs: Path,
     timings: dict[str, float],
+    starter: KernelStarter | None = None,
 ) -> None:
-    """Execute and render the queued reports with ``workers`` kernels."""
+    """Execute and render the queued reports with ``workers`` kernels (from ``starter``
+    when they were started before planning)."""
     from tqdm.auto import tqdm
 
     from welcome_eval.build.kernel import run_pool, sweep_kernel_dirs
 
-    sweep_kernel_dirs()
+    if starter is None:
+        sweep_kernel_dirs()
     bar = tqdm(
         total=len(to_run) + done,
         initial=done,
@@ -504,6 +549,6 @@ def _run(
         bar.update()
 
     try:
-        run_pool(queue, max(1, min(workers, len(to_run))), one)
+        run_pool(queue, max(1, min(workers, len(to_run))), one, starter=starter)
     finally:
         bar.close()
