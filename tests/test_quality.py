@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import re
 import shutil
 from pathlib import Path
 
@@ -407,8 +408,15 @@ def test_notebook_is_committed_clean_with_its_parameters() -> None:
     assert all(not c.outputs and c.execution_count is None for c in code)
     tagged = [c for c in code if "parameters" in c.metadata.get("tags", [])]
     assert len(tagged) == 1
-    for name in ("manifest = None", "previous_manifests = []", "data_dir = None", "min_n = 5"):
-        assert name in tagged[0].source
+    # Typed and documented for papermill --help-notebook: `name: type = default  # meaning`.
+    for name, default in (
+        ("manifest", "None"),
+        ("previous_manifests", "[]"),
+        ("data_dir", "None"),
+        ("min_n", "5"),
+    ):
+        pattern = rf"(?m)^{name}(\s*:[^=\n]+)?\s*=\s*{re.escape(default)}\s*(#.*)?$"
+        assert re.search(pattern, tagged[0].source), name
 
 
 def test_report_of_a_wave_with_quarantined_records(
