@@ -121,3 +121,44 @@ def test_a_failing_reset_is_reported_as_a_failed_report(tmp_path):
         with pytest.raises(build_kernel.ReportFailed, match="FileNotFoundError"):
             kernel.execute(path, {}, cwd=tmp_path / "missing")
         assert kernel.execute(path, {}, cwd=tmp_path).cells[-1].execution_count == 2
+
+
+def _same_size_same_time_bytes(path: Path, old: bytes, new: bytes) -> None:
+    assert len(old) == len(new)
+    stat = path.stat()
+    data = path.read_bytes()
+    assert data.count(old) == 1
+    path.write_bytes(data.replace(old, new))
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+
+
+def test_wave_shares_and_suppression_plans_are_cached_by_content_not_by_time(tmp_path):
+    """A corrected export of the same size and time is read again, not served from the cache."""
+    import hashlib
+
+    from welcome_eval.analysis import benchmark
+    from welcome_eval.config import demo_data_dir
+    from welcome_eval.publish import disclosure_plan
+
+    data = tmp_path / "data"
+    shutil.copytree(demo_data_dir() / "neubuerger" / "2021", data / "neubuerger" / "2021")
+    shutil.copytree(demo_data_dir() / "programme", data / "programme")
+    manifest = data / "neubuerger" / "2021" / "manifest.yaml"
+    raw = data / "neubuerger" / "2021" / "neubuerger_2021.csv"
+
+    def wohnen(shares):
+        rows = shares[(shares["ags"].astype(str) == "05958036") & (shares["item"] == "zuf_wohnen")]
+        return rows.drop(columns=[c for c in rows.columns if rows[c].dtype == object]).to_numpy()
+
+    before = wohnen(benchmark.wave_shares(manifest))
+    plan_before = disclosure_plan.suppression_plan(manifest, data_dir=data)
+    old_sha = hashlib.sha256(raw.read_bytes()).hexdigest()
+    # Respondent 1 of 05958036: zuf_wohnen 3 -> 5 (same length, same time).
+    _same_size_same_time_bytes(raw, b"-9;3;-8;4;4;2;5;4;;6,50625", b"-9;5;-8;4;4;2;5;4;;6,50625")
+    new_sha = hashlib.sha256(raw.read_bytes()).hexdigest()
+    _same_size_same_time_bytes(manifest, old_sha.encode(), new_sha.encode())
+    after = wohnen(benchmark.wave_shares(manifest))
+    assert before.shape == after.shape and (before != after).any()
+    # The plan is computed again from the new content (and is equal or not: it is not stale).
+    plan_after = disclosure_plan.suppression_plan(manifest, data_dir=data)
+    assert plan_after is not plan_before

@@ -11,6 +11,7 @@ single peer's value can be read off.
 from __future__ import annotations
 
 import functools
+import hashlib
 from collections.abc import Collection, Sequence
 from pathlib import Path
 
@@ -29,6 +30,7 @@ __all__ = [
     "checklist_history",
     "describe_own_change",
     "district_shares",
+    "file_digest",
     "municipal_shares",
     "own_change",
     "peer_position",
@@ -311,8 +313,21 @@ def describe_own_change(row: pd.Series | dict) -> str:
     return f"{change}; kein belastbarer Unterschied (das Intervall schließt null ein)."
 
 
+def file_digest(path: str | Path) -> str:
+    """SHA-256 of a file's bytes: the key of the per-kernel caches (a file's time and
+    size can stay the same while its content changes)."""
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def _wave_stamp(manifest: str | Path) -> tuple[str, str]:
+    """The content of a wave: its manifest and its raw file."""
+    from welcome_eval.ingest.wave import Manifest
+
+    return file_digest(manifest), file_digest(Manifest.load(manifest).file)
+
+
 @functools.lru_cache(maxsize=16)
-def _shares_cached(manifest: str, stamp: tuple[int, int], k: int) -> pd.DataFrame:
+def _shares_cached(manifest: str, stamp: tuple[str, str], k: int) -> pd.DataFrame:
     from welcome_eval.ingest.wave import read_wave
 
     wave = read_wave(manifest)
@@ -325,20 +340,16 @@ def _shares_cached(manifest: str, stamp: tuple[int, int], k: int) -> pd.DataFram
 def wave_shares(manifest: str | Path, *, k: int = 2) -> pd.DataFrame:
     """:func:`municipal_shares` of every Likert item and municipality of a wave.
 
-    Cached per manifest (and the modification time and size of its raw
-    file): the benchmark reports of all municipalities read a wave once per
-    report kernel, not once per municipality. Returns a copy.
+    Cached per manifest and the content (sha256) of manifest and raw file: the
+    benchmark reports of all municipalities read a wave once per report kernel,
+    not once per municipality. Returns a copy.
     """
-    from welcome_eval.ingest.wave import Manifest
-
-    raw = Manifest.load(manifest).file
-    info = raw.stat()
-    return _shares_cached(str(Path(manifest).resolve()), (info.st_mtime_ns, info.st_size), k).copy()
+    return _shares_cached(str(Path(manifest).resolve()), _wave_stamp(manifest), k).copy()
 
 
 @functools.lru_cache(maxsize=16)
 def _district_shares_cached(
-    manifest: str, stamp: tuple[int, int], items: tuple[str, ...], k: int
+    manifest: str, stamp: tuple[str, str], items: tuple[str, ...], k: int
 ) -> pd.DataFrame:
     from welcome_eval.ingest.wave import read_wave
     from welcome_eval.municipalities import municipalities
@@ -358,16 +369,13 @@ def _district_shares_cached(
 def district_shares(manifest: str | Path, items: Sequence[str], *, k: int = 2) -> pd.DataFrame:
     """:func:`municipal_shares` per district (column ``Kreis``) plus the whole
     region (``Kreis == "Südwestfalen"``), cached like :func:`wave_shares`."""
-    from welcome_eval.ingest.wave import Manifest
-
-    info = Manifest.load(manifest).file.stat()
     return _district_shares_cached(
-        str(Path(manifest).resolve()), (info.st_mtime_ns, info.st_size), tuple(items), k
+        str(Path(manifest).resolve()), _wave_stamp(manifest), tuple(items), k
     ).copy()
 
 
-def _stamp(paths: Sequence[Path]) -> tuple[tuple[str, int, int], ...]:
-    return tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in paths)
+def _stamp(paths: Sequence[Path]) -> tuple[tuple[str, str], ...]:
+    return tuple((str(p), file_digest(p)) for p in paths)
 
 
 @functools.lru_cache(maxsize=4)

@@ -328,9 +328,9 @@ def plan_from_counts(
 @functools.lru_cache(maxsize=8)
 def _plan_cached(
     manifest: str,
-    stamp: tuple[int, int],
+    stamp: tuple[str, str],
     record_dir: str,
-    record_stamp: tuple[int, int],
+    record_stamp: str,
     min_n: int,
     protection: float,
 ) -> SuppressionPlan:
@@ -363,20 +363,18 @@ def suppression_plan(
     the municipal reports of ``welcome-eval build``), read from
     ``<data_dir>/programme/teilnahme.csv``. Every report of the wave calls this
     with the same inputs and gets the same plan; it is cached per kernel
-    until the wave's file or the participation record changes.
+    until the content (sha256) of the wave's files or of the participation record changes.
     """
+    from welcome_eval.analysis.benchmark import file_digest
     from welcome_eval.config import data_dir as default_data_dir
     from welcome_eval.ingest.wave import Manifest
 
-    raw = Manifest.load(manifest).file.stat()
     directory = Path(data_dir) if data_dir else default_data_dir()
     record = directory / "programme" / "teilnahme.csv"
-    record_stamp = (
-        (record.stat().st_mtime_ns, record.stat().st_size) if record.is_file() else (0, 0)
-    )
+    record_stamp = file_digest(record) if record.is_file() else ""
     return _plan_cached(
         str(Path(manifest).resolve()),
-        (raw.st_mtime_ns, raw.st_size),
+        (file_digest(manifest), file_digest(Manifest.load(manifest).file)),
         str(directory.resolve()),
         record_stamp,
         int(min_n),
