@@ -399,37 +399,21 @@ def test_papermill_runs_the_municipal_report_with_the_key_as_a_number(tmp_path):
 
 
 @pytest.mark.slow
-def test_papermill_stops_an_unknown_municipality_with_a_clear_message(tmp_path):
-    import papermill
+def test_an_unknown_municipality_stops_the_notebook_with_a_clear_message(tmp_path, report_kernel):
+    from welcome_eval.build.kernel import ReportFailed
 
-    out = tmp_path / "out.ipynb"
-    with pytest.raises(papermill.PapermillExecutionError) as error:
-        papermill.execute_notebook(
-            str(notebooks_dir() / "gemeinde.ipynb"),
-            str(out),
-            parameters={"ags": "05958999"},
-            kernel_name="python3",
-            cwd=str(tmp_path),
-            progress_bar=False,
-        )
+    with pytest.raises(ReportFailed) as error:
+        report_kernel.execute(notebooks_dir() / "gemeinde.ipynb", {"ags": "05958999"}, cwd=tmp_path)
     assert error.value.ename == "ParameterError"
     assert "ags = '05958999' ist keine der 59 Kommunen in Südwestfalen" in error.value.evalue
-    failed = nbformat.read(out, as_version=4)
-    errors = [o for o in _outputs(failed) if o.get("output_type") == "error"]
-    assert len(errors) == 1 and "KeyError" not in "".join(errors[0]["traceback"])
+    assert "KeyError" not in error.value.traceback
 
 
 @pytest.mark.slow
-def test_papermill_with_only_the_wave_compares_with_the_earlier_one(tmp_path):
-    import papermill
-
-    notebook = papermill.execute_notebook(
-        str(notebooks_dir() / "kommunen_welle.ipynb"),
-        str(tmp_path / "out.ipynb"),
-        parameters={"manifest": 2019},
-        kernel_name="python3",
-        cwd=str(tmp_path),
-        progress_bar=False,
+def test_with_only_the_wave_the_notebook_compares_with_the_earlier_one(tmp_path, report_kernel):
+    # The build's kernel injects parameters as papermill does (its parameterize step).
+    notebook = report_kernel.execute(
+        notebooks_dir() / "kommunen_welle.ipynb", {"manifest": 2019}, cwd=tmp_path
     )
     text = "\n".join(str(o.get("data", {}).get("text/markdown", "")) for o in _outputs(notebook))
     assert "Verglichen wird mit der Welle 2018" in text

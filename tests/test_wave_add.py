@@ -474,7 +474,7 @@ def test_wave_add_end_to_end_then_the_build_plans_the_wave(tmp_path, capsys):
 
 
 @pytest.mark.slow
-def test_the_report_of_an_added_wave_executes(tmp_path):
+def test_the_report_of_an_added_wave_executes(tmp_path, report_kernel):
     """The regional report of a wave added by the command runs in the build's engine."""
     from welcome_eval.build.kernel import execute_notebook
 
@@ -483,9 +483,9 @@ def test_the_report_of_an_added_wave_executes(tmp_path):
     export = tmp_path / "results-survey654321.csv"
     _limesurvey_export(export)
     assert main(["wave", "add", str(export), "--survey", "kommunen", "--wave", "2023",
-                 "--data", str(data)]) in (0, 1)  # fmt: skip
+                 "--data", str(data), "--demo"]) in (0, 1)  # fmt: skip
     job = next(j for j in plan(data) if j.relative_path.as_posix() == "kommunen/2023/bericht.html")
-    notebook = execute_notebook(job.notebook, job.parameters, cwd=tmp_path)
+    notebook = execute_notebook(job.notebook, job.parameters, cwd=tmp_path, kernel=report_kernel)
     errors = [o for c in notebook.cells for o in c.get("outputs", []) if o.output_type == "error"]
     assert errors == []
     text = "".join(
