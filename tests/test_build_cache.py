@@ -418,3 +418,29 @@ def test_the_cache_folder_is_left_alone_when_it_is_not_ours(tmp_path: Path) -> N
     own.put("validation", "k", {"a": 1})
     assert own.get("validation", "k") == {"a": 1}
     assert json.loads((tmp_path / "other" / cache.CACHE_DIR / "validation" / "k.json").read_text())
+
+
+def test_a_new_kommunen_wave_is_read_by_the_municipal_reports_of_that_wave_only(
+    tmp_path: Path,
+) -> None:
+    """The municipal report names the latest municipal-survey wave up to its own wave;
+    a later one changes the reports of later waves, not those of earlier ones."""
+    from welcome_eval.build.plan import plan
+
+    data = tmp_path / "data"
+    shutil.copytree(demo_data_dir(), data)
+    new = data / "kommunen" / "2023"
+    shutil.copytree(data / "kommunen" / "2021", new)
+    manifest = new / "manifest.yaml"
+    manifest.write_text(
+        manifest.read_text(encoding="utf-8").replace("wave: '2021'", "wave: '2023'"),
+        encoding="utf-8",
+    )
+    jobs = {j.relative_path.as_posix(): j for j in plan(data)}
+    municipal = [j for j in jobs.values() if j.kind == "gemeinde"]
+    assert {j.relative_path.name for j in municipal} == {"2021.html", "2023.html"}
+    for job in municipal:
+        reads_new = manifest in job.sources
+        assert reads_new == (job.relative_path.name == "2023.html"), job.relative_path
+        # the earlier kommunen waves are read by every municipal report
+        assert data / "kommunen" / "2021" / "manifest.yaml" in job.sources

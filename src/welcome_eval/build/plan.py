@@ -307,6 +307,10 @@ def _municipal_jobs(
     earlier: list[PlannedWave] = []
     others = [m for m in waves if m.survey != MUNICIPAL_SURVEY]
     for m in surveyed:
+        # A municipal report reads the other surveys' waves, the municipal survey only up
+        # to its own wave (sections.benchmark_report.municipal_survey_note): a later
+        # kommunen wave does not change it.
+        read = [o for o in others if o.survey != "kommunen" or o.wave <= m.wave]
         for ags, name, district in members[days[m.path].isoformat()]:
             jobs.append(
                 ReportJob(
@@ -320,12 +324,12 @@ def _municipal_jobs(
                         "ags": ags,
                         **common,
                     },
-                    _inputs([*earlier, m, *others]),
+                    _inputs([*earlier, m, *read]),
                     m.demo,
                     m,
                     list(earlier),
                     {"ags": ags, "name": name, "district": district},
-                    sources=[p.path for p in [*earlier, m, *others]],
+                    sources=[p.path for p in [*earlier, m, *read]],
                 )
             )
         earlier.append(m)
