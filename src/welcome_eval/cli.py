@@ -366,6 +366,9 @@ def _synth(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from welcome_eval.config import skip_unused_optional_imports
+
+    skip_unused_optional_imports()
     parser = argparse.ArgumentParser(
         prog="welcome-eval",
         description="Evaluation of 'Willkommen in Südwestfalen': validate waves, build reports.",

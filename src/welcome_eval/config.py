@@ -8,15 +8,18 @@ research server can point at real data without touching the code.
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 __all__ = [
     "DATA_ENV",
     "PSEUDONYM_KEY_ENV",
+    "UNUSED_OPTIONAL_IMPORTS",
     "data_dir",
     "demo_data_dir",
     "notebooks_dir",
     "package_data_dir",
+    "skip_unused_optional_imports",
     "surveys_dir",
     "templates_dir",
 ]
@@ -66,3 +69,18 @@ def notebooks_dir() -> Path:
 def templates_dir() -> Path:
     """Templates and style sheet of the rendered reports."""
     return _PACKAGE_DIR / "build" / "templates"
+
+
+#: Optional imports nothing in the build uses and that cost seconds in each process that
+#: imports nbconvert or nbformat: jsonschema imports ``rfc3987_syntax`` when it is installed
+#: (jupyterlab brings it) and that compiles 39 lark grammars for IRI format checks, 4 s on
+#: this machine. Blocked (``sys.modules[name] = None`` makes ``import`` raise ImportError,
+#: which jsonschema expects) only in the processes the build owns: its kernels and the
+#: ``welcome-eval`` command; a researcher's kernel importing the library keeps them.
+UNUSED_OPTIONAL_IMPORTS = ("rfc3987_syntax",)
+
+
+def skip_unused_optional_imports() -> None:
+    """Block :data:`UNUSED_OPTIONAL_IMPORTS` in this process (if not imported already)."""
+    for name in UNUSED_OPTIONAL_IMPORTS:
+        sys.modules.setdefault(name, None)

@@ -21,6 +21,7 @@ import yaml
 
 from welcome_eval.config import surveys_dir
 from welcome_eval.errors import WelcomeEvalError
+from welcome_eval.ingest.limits import safe_load_text
 from welcome_eval.municipalities import DISTRICTS, municipalities
 from welcome_eval.present.markup import safe_href
 
@@ -404,7 +405,7 @@ def read_catalogue(directory: str | Path | None = None) -> pd.DataFrame:
     rows = []
     for path in files:
         try:
-            raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+            raw = safe_load_text(path.read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
             problems.append(f"{path}: field '-': cannot read the file: {exc} (rule yaml)")
             continue

@@ -42,7 +42,6 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
-import functools
 import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -50,11 +49,11 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import yaml
 
 from welcome_eval.config import surveys_dir
 from welcome_eval.errors import WelcomeEvalError
 from welcome_eval.ingest.codebook import Codebook
+from welcome_eval.ingest.limits import safe_load_text
 from welcome_eval.municipalities import municipalities
 
 __all__ = [
@@ -153,25 +152,28 @@ def scoring_rule(codebook: Codebook | None = None) -> ScoringRule:
     >>> [label for _, _, label in rule.maturity]
     ['Einstieg', 'Aufbau', 'Fortgeschritten', 'Etabliert']
     """
-    if codebook is None:
-        # Every municipal report asks for the default rule; parsing the YAML took 60 ms.
-        path = surveys_dir() / SURVEY / "codebook.yaml"
-        if path.is_file():
-            return copy.deepcopy(_default_rule(hashlib.sha256(path.read_bytes()).hexdigest()))
-    return _read_rule(codebook or Codebook.for_survey(SURVEY))
+    # Every municipal report asks for the rule, once per checklist wave; parsing the YAML
+    # took 60-110 ms each time. A rule is kept per codebook file and content (sha256).
+    path = surveys_dir() / SURVEY / "codebook.yaml" if codebook is None else codebook.path
+    if path is None or not Path(path).is_file():
+        return _read_rule(codebook or Codebook.for_survey(SURVEY))
+    key = (str(path), hashlib.sha256(Path(path).read_bytes()).hexdigest())
+    if key not in _RULES:
+        if len(_RULES) >= 8:
+            _RULES.clear()
+        _RULES[key] = _read_rule(codebook or Codebook.for_survey(SURVEY))
+    return copy.deepcopy(_RULES[key])
 
 
-@functools.lru_cache(maxsize=4)
-def _default_rule(sha256: str) -> ScoringRule:
-    """The rule of the shipped checklist codebook with this content (the digest is the key)."""
-    return _read_rule(Codebook.for_survey(SURVEY))
+#: Scoring rules read, by codebook file and the sha256 of its content.
+_RULES: dict[tuple[str, str], ScoringRule] = {}
 
 
 def _read_rule(codebook: Codebook) -> ScoringRule:
     if codebook.path is None:
         raise ChecklistError("the checklist codebook must be loaded from its YAML file")
     where = str(codebook.path)
-    raw = yaml.safe_load(Path(codebook.path).read_text(encoding="utf-8"))
+    raw = safe_load_text(Path(codebook.path).read_text(encoding="utf-8"))
     for key in ("scoring", "maturity", "dimensions"):
         if not raw.get(key):
             raise ChecklistError(f"{where}: section {key!r} is missing (rule: scoring_rule)")

@@ -42,11 +42,11 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import yaml
 
 from welcome_eval.config import data_dir as default_data_dir
 from welcome_eval.config import surveys_dir
 from welcome_eval.errors import WelcomeEvalError
+from welcome_eval.ingest.limits import safe_load_text
 from welcome_eval.municipalities import DISTRICTS, municipalities
 
 #: File of the participation record inside the data directory.
@@ -126,7 +126,7 @@ def _schema_file(name: str) -> dict[str, Any]:
     path = surveys_dir() / "programme" / f"{name}.yaml"
     if not path.is_file():
         raise RecordError(f"{path}: schema not found")
-    return yaml.safe_load(path.read_text(encoding="utf-8"))
+    return safe_load_text(path.read_text(encoding="utf-8"))
 
 
 def _schema(name: str) -> dict[str, Any]:
@@ -1148,7 +1148,7 @@ def extract_sampling_fraction(manifest: str | Path) -> float:
     """
     path = Path(manifest)
     path = path / "manifest.yaml" if path.is_dir() else path
-    raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    raw = safe_load_text(path.read_text(encoding="utf-8")) or {}
     fraction = raw.get("sampling_fraction", (raw.get("generator") or {}).get("scale", 1.0))
     fraction = float(fraction)
     if not 0.0 < fraction <= 1.0:

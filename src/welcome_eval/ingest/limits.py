@@ -25,6 +25,7 @@ from welcome_eval.errors import WelcomeEvalError
 
 __all__ = [
     "ENV_PREFIX",
+    "SAFE_LOADER",
     "LimitError",
     "Limits",
     "check_columns",
@@ -34,6 +35,7 @@ __all__ = [
     "human_bytes",
     "limits",
     "load_yaml",
+    "safe_load_text",
 ]
 
 #: Prefix of the environment variables that override a limit (upper-case field name).
@@ -179,6 +181,16 @@ def check_rows(name: str, count: int, limit: Limits | None = None) -> None:
 # --- YAML --------------------------------------------------------------------
 
 
+#: libyaml's parser where PyYAML was built with it (the wheels are): the same safe
+#: constructor, parsing about ten times faster than the pure-Python one.
+SAFE_LOADER: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def safe_load_text(text: str) -> Any:
+    """``yaml.safe_load`` with libyaml's parser when available (:data:`SAFE_LOADER`)."""
+    return yaml.load(text, Loader=SAFE_LOADER)
+
+
 class _NoAliasLoader(yaml.SafeLoader):
     """Safe loader without anchors/aliases and with dates left as text.
 
@@ -258,7 +270,7 @@ def load_yaml(
     text = data.decode("utf-8-sig")
     if not aliases:
         return yaml.load(text, Loader=_NoAliasLoader)  # a SafeLoader subclass
-    loader = yaml.SafeLoader(text)
+    loader = SAFE_LOADER(text)
     try:
         node = loader.get_single_node()
         if node is None:

@@ -23,6 +23,7 @@ catalogue entry. None of it may become markup:
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import html
 import re
@@ -245,11 +246,18 @@ def markdown_html(markdown: str, *, depth: int | None = None) -> str:
     >>> markdown_html("<img src=x onerror=alert(1)> [x](javascript:alert(1))")
     '<p>&lt;img src=x onerror=alert(1)&gt; x</p>\\n'
     """
+    return _markdown_html(str(markdown), depth)
+
+
+# Reports of one kind share most of their Markdown (headings, notes); a page renders it
+# twice (both editions).
+@functools.lru_cache(maxsize=4096)
+def _markdown_html(markdown: str, depth: int | None) -> str:
     from nbconvert.filters.markdown_mistune import MarkdownWithMath
 
     if not _RENDERER:
         _RENDERER.append(_renderer_class())
-    return MarkdownWithMath(renderer=_RENDERER[0](depth)).render(str(markdown))
+    return MarkdownWithMath(renderer=_RENDERER[0](depth)).render(markdown)
 
 
 def script_hash(script: str) -> str:
