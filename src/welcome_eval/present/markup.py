@@ -195,6 +195,7 @@ def neutralise_links(page: str, *, depth: int | None = None) -> str:
     return _HREF.sub(check, page)
 
 
+_CHARACTER_REFERENCE = re.compile(r"&#([0-9]{1,7});")
 _COMMENT = re.compile(r"<!--(?:(?!-->).)*-->", re.DOTALL)
 
 
@@ -211,6 +212,14 @@ def _renderer_class() -> type:
 
         def sanitize_url(self, url: str) -> str:
             return url if safe_href(url, depth=self.depth) else "#"
+
+        def heading(self, text: str, level: int, **attrs: Any) -> str:
+            # nbconvert adds the anchor through ElementTree in ASCII: "&#228;" for "ä".
+            # Only characters beyond ASCII come back, never one that is markup.
+            return _CHARACTER_REFERENCE.sub(
+                lambda m: chr(int(m[1])) if 127 < int(m[1]) <= 0x10FFFF else m[0],
+                super().heading(text, level, **attrs),
+            )
 
         def link(self, text: str, url: str, title: str | None = None) -> str:
             if not safe_href(url, depth=self.depth):
