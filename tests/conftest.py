@@ -252,3 +252,22 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         name = module.__name__.rsplit(".", 1)[-1] if module is not None else ""
         if SLOW_FIXTURES & set(getattr(item, "fixturenames", ())) or name in SLOW_MODULES:
             item.add_marker(pytest.mark.slow)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Headless Chromium (the Debian package, see ``_chromium``), one per test module."""
+    from _chromium import LAUNCH_ARGS, ensure_chromium
+    from playwright.sync_api import Error as PlaywrightError
+    from playwright.sync_api import sync_playwright
+
+    executable = ensure_chromium()
+    with sync_playwright() as playwright:
+        try:
+            chromium = playwright.chromium.launch(
+                executable_path=str(executable), headless=True, args=LAUNCH_ARGS
+            )
+        except PlaywrightError as exc:
+            pytest.fail(f"headless Chromium ({executable}) does not start: {exc}")
+        yield chromium
+        chromium.close()

@@ -21,7 +21,7 @@ from urllib.parse import unquote, urlsplit
 
 import _chromium
 import pytest
-from _chromium import LAUNCH_ARGS, SCREENSHOTS, ensure_chromium
+from _chromium import SCREENSHOTS
 
 REPO = Path(__file__).resolve().parents[1]
 VIEWPORT = {"width": 1280, "height": 900}
@@ -40,23 +40,6 @@ PAGES = [
 def site(built_reports) -> Path:
     """Directory of every report of the demo data (built once per session in conftest)."""
     return Path(built_reports.out_dir)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import Error as PlaywrightError
-    from playwright.sync_api import sync_playwright
-
-    executable = ensure_chromium()
-    with sync_playwright() as playwright:
-        try:
-            chromium = playwright.chromium.launch(
-                executable_path=str(executable), headless=True, args=LAUNCH_ARGS
-            )
-        except PlaywrightError as exc:
-            pytest.fail(f"headless Chromium ({executable}) does not start: {exc}")
-        yield chromium
-        chromium.close()
 
 
 @dataclass

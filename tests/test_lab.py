@@ -32,7 +32,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from _chromium import LAUNCH_ARGS, SCREENSHOTS, ensure_chromium
+from _chromium import SCREENSHOTS
 
 from welcome_eval.build import plan as build_plan
 from welcome_eval.config import demo_data_dir, notebooks_dir, surveys_dir
@@ -383,23 +383,6 @@ def lab(tmp_path_factory) -> Iterator[Lab]:
         except subprocess.TimeoutExpired:
             server.kill()
             server.wait(timeout=30)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import Error as PlaywrightError
-    from playwright.sync_api import sync_playwright
-
-    executable = ensure_chromium()
-    with sync_playwright() as playwright:
-        try:
-            chromium = playwright.chromium.launch(
-                executable_path=str(executable), headless=True, args=LAUNCH_ARGS
-            )
-        except PlaywrightError as exc:
-            pytest.fail(f"headless Chromium ({executable}) does not start: {exc}")
-        yield chromium
-        chromium.close()
 
 
 #: True once the open notebook has run: no cell queued or running, and either every code

@@ -26,7 +26,7 @@ from urllib.parse import unquote
 import pytest
 import yaml
 from conftest import SOURCE_DATE_EPOCH
-from test_browser import LAUNCH_ARGS, VIEWPORT, ensure_chromium
+from test_browser import VIEWPORT
 
 from welcome_eval.present.markup import markdown_html, md_code, md_escape, safe_href
 
@@ -372,19 +372,6 @@ def test_reports_run_no_script_and_index_scripts_are_hashed(site):
             assert len(page.scripts) == 1 and allowed == [sha256_source(page.scripts[0])]
         else:
             assert page.scripts == [] and allowed == ["'none'"], path
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    executable = ensure_chromium()
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=str(executable), headless=True, args=LAUNCH_ARGS
-        )
-        yield chromium
-        chromium.close()
 
 
 def use_page(browser, path: Path) -> tuple[list[str], list[str], list[str]]:

@@ -26,6 +26,7 @@ __all__ = [
     "MAX_REPR_CHARS",
     "MAX_REPR_LINES",
     "Summary",
+    "SummaryRepr",
     "ci_label",
     "date",
     "integer",
@@ -232,3 +233,18 @@ class Summary:
                 parts.append(f"<p>… {esc(integer(hidden))} weitere Zeilen</p>")
         parts.append("</div>")
         return "\n".join(parts)
+
+
+class SummaryRepr:
+    """Mixin of the result objects: a short German repr and an escaped HTML repr for
+    notebooks, both from the object's ``_summary()`` (a :class:`Summary`). A dataclass
+    using it is declared with ``repr=False``, or its generated repr would win."""
+
+    def _summary(self) -> Summary:
+        raise NotImplementedError
+
+    def __repr__(self) -> str:
+        return self._summary().text()
+
+    def _repr_html_(self) -> str:
+        return self._summary().html()

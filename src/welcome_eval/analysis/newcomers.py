@@ -58,7 +58,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats as _sps
 
-from welcome_eval._display import Summary, integer, number
+from welcome_eval._display import Summary, SummaryRepr, integer, number
 from welcome_eval.errors import WelcomeEvalError
 from welcome_eval.ingest.codebook import Codebook
 from welcome_eval.ingest.wave import Wave
@@ -249,8 +249,8 @@ def rake_targets(margins: pd.DataFrame) -> dict[str, dict]:
 # design
 
 
-@dataclass(frozen=True, eq=False)
-class Weighting:
+@dataclass(frozen=True, eq=False, repr=False)
+class Weighting(SummaryRepr):
     """A newcomer wave prepared for design-based estimation (see :func:`weighting`).
 
     Attributes
@@ -297,12 +297,6 @@ class Weighting:
                 ("Raking-Gewichte", f"{RAKED_WEIGHT}: {kish(self.raked.weights)}"),
             ],
         )
-
-    def __repr__(self) -> str:
-        return self._summary().text()
-
-    def _repr_html_(self) -> str:
-        return self._summary().html()
 
 
 def _indicators(wave: Wave) -> dict[str, pd.Series]:

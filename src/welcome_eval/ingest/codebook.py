@@ -18,7 +18,7 @@ from typing import Any
 
 import yaml
 
-from welcome_eval._display import Summary
+from welcome_eval._display import Summary, SummaryRepr
 from welcome_eval.config import surveys_dir
 from welcome_eval.errors import WelcomeEvalError
 from welcome_eval.ingest.limits import LimitError, limits, load_yaml
@@ -137,8 +137,8 @@ class Rule:
     compiled: Expression | None = field(default=None, compare=False, repr=False)
 
 
-@dataclass(frozen=True)
-class Codebook:
+@dataclass(frozen=True, repr=False)
+class Codebook(SummaryRepr):
     """A survey instrument loaded from YAML.
 
     Examples
@@ -189,12 +189,6 @@ class Codebook:
             rows=[[item.id, item.type, item.short] for item in first],
             total_rows=len(self.items),
         )
-
-    def __repr__(self) -> str:
-        return self._summary().text()
-
-    def _repr_html_(self) -> str:
-        return self._summary().html()
 
     def __getitem__(self, item_id: str) -> Item:
         try:

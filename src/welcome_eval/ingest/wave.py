@@ -26,7 +26,7 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from welcome_eval._display import Summary, date
+from welcome_eval._display import Summary, SummaryRepr, date
 from welcome_eval._version import __version__
 from welcome_eval.errors import WelcomeEvalError
 from welcome_eval.ingest.codebook import Codebook
@@ -70,8 +70,8 @@ def sha256_of(path: str | Path) -> str:
     return digest.hexdigest()
 
 
-@dataclass(frozen=True)
-class Manifest:
+@dataclass(frozen=True, repr=False)
+class Manifest(SummaryRepr):
     """What a wave is and where its raw export lies."""
 
     survey: str
@@ -115,12 +115,6 @@ class Manifest:
                 ("Demodaten", "ja" if self.demo else "nein"),
             ],
         )
-
-    def __repr__(self) -> str:
-        return self._summary().text()
-
-    def _repr_html_(self) -> str:
-        return self._summary().html()
 
     @property
     def data_dir(self) -> Path | None:
@@ -431,8 +425,8 @@ def find_manifests(data_dir: str | Path, survey: str | None = None) -> list[Path
     return sorted(p for p in Path(data_dir).glob(pattern) if not p.parent.name.startswith("."))
 
 
-@dataclass
-class Wave:
+@dataclass(repr=False)
+class Wave(SummaryRepr):
     """One validated wave of a survey.
 
     Attributes
@@ -478,12 +472,6 @@ class Wave:
                 ("Items", f"{len(self.codebook.items)} (Codebuch Version {self.codebook.version})"),
             ],
         )
-
-    def __repr__(self) -> str:
-        return self._summary().text()
-
-    def _repr_html_(self) -> str:
-        return self._summary().html()
 
     @property
     def survey(self) -> str:

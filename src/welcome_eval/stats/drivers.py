@@ -39,7 +39,7 @@ from statsmodels.tools.numdiff import approx_fprime
 from statsmodels.tools.sm_exceptions import ConvergenceWarning, HessianInversionWarning
 
 from welcome_eval._checks import check_columns
-from welcome_eval._display import Summary, ci_label, integer, number, p_value
+from welcome_eval._display import Summary, SummaryRepr, ci_label, integer, number, p_value
 from welcome_eval._lazy import public_dir
 from welcome_eval.ingest.codebook import Codebook
 from welcome_eval.stats._common import as_item_list, numeric_column, valid_answers
@@ -67,8 +67,8 @@ _SCORE_TOL = 1e-6
 _SE_LIMIT = 50.0
 
 
-@dataclass(frozen=True, eq=False)
-class DriverResult:
+@dataclass(frozen=True, eq=False, repr=False)
+class DriverResult(SummaryRepr):
     """Result of :func:`ordinal_drivers`.
 
     Attributes
@@ -127,12 +127,6 @@ class DriverResult:
                 for row in self.coefficients.to_dict("records")
             ],
         )
-
-    def __repr__(self) -> str:
-        return self._summary().text()
-
-    def _repr_html_(self) -> str:
-        return self._summary().html()
 
     def summary(self) -> str:
         """A short plain-text summary of the model (English, numbers rounded for reading).

@@ -19,7 +19,7 @@ import pandas as pd
 from scipy import stats as _sps
 
 from welcome_eval._checks import check_columns, renamed_arguments
-from welcome_eval._display import Summary, ci_label, integer, interval, number
+from welcome_eval._display import Summary, SummaryRepr, ci_label, integer, interval, number
 from welcome_eval._lazy import public_dir
 from welcome_eval.ingest.codebook import Codebook
 from welcome_eval.stats._common import lazy_pingouin, numeric_column, valid_answers
@@ -31,8 +31,8 @@ __dir__ = public_dir(__all__)
 NAN_POLICIES = ("pairwise", "listwise")
 
 
-@dataclass(frozen=True, eq=False)
-class AlphaResult:
+@dataclass(frozen=True, eq=False, repr=False)
+class AlphaResult(SummaryRepr):
     """Result of :func:`cronbach_alpha`.
 
     Attributes
@@ -100,12 +100,6 @@ class AlphaResult:
                 for row in self.items.to_dict("records")
             ],
         )
-
-    def __repr__(self) -> str:
-        return self._summary().text()
-
-    def _repr_html_(self) -> str:
-        return self._summary().html()
 
     def to_frame(self) -> pd.DataFrame:
         """The scale-level results as a one-row :class:`pandas.DataFrame`.

@@ -51,7 +51,14 @@ from scipy import stats as _sps
 
 from welcome_eval._checks import check_conf_level as _check_conf_level
 from welcome_eval._checks import renamed_arguments
-from welcome_eval._display import Summary, ci_label, integer, significant, significant_interval
+from welcome_eval._display import (
+    Summary,
+    SummaryRepr,
+    ci_label,
+    integer,
+    significant,
+    significant_interval,
+)
 from welcome_eval._lazy import public_dir
 
 __all__ = ["Design", "Estimate", "rake"]
@@ -78,8 +85,8 @@ _STATISTIC_NAMES = {
 # result type
 
 
-@dataclass(frozen=True)
-class Estimate:
+@dataclass(frozen=True, repr=False)
+class Estimate(SummaryRepr):
     """One design-based estimate with its standard error and interval.
 
     Attributes
@@ -136,12 +143,6 @@ class Estimate:
                 ("Fälle", integer(self.n)),
             ],
         )
-
-    def __repr__(self) -> str:
-        return self._summary().text()
-
-    def _repr_html_(self) -> str:
-        return self._summary().html()
 
     def to_frame(self) -> pd.DataFrame:
         """The estimate as a one-row tidy :class:`pandas.DataFrame`.

@@ -20,7 +20,7 @@ import pandas as pd
 from scipy import stats as _sps
 
 from welcome_eval._checks import check_conf_level as _check_conf_level
-from welcome_eval._display import Summary, ci_label, integer, number, p_value
+from welcome_eval._display import Summary, SummaryRepr, ci_label, integer, number, p_value
 from welcome_eval.survival._common import (
     as_durations,
     as_events,
@@ -729,8 +729,8 @@ def _p_text(p: float) -> str:
     return text if text.startswith("<") else f"= {text}"
 
 
-@dataclass(frozen=True, eq=False)
-class CoxResult:
+@dataclass(frozen=True, eq=False, repr=False)
+class CoxResult(SummaryRepr):
     """Result of :func:`cox`, as R's ``summary(coxph(...))``.
 
     Attributes
@@ -800,12 +800,6 @@ class CoxResult:
                 for row in self.coefficients.to_dict("records")
             ],
         )
-
-    def __repr__(self) -> str:
-        return self._summary().text()
-
-    def _repr_html_(self) -> str:
-        return self._summary().html()
 
     @functools.cached_property
     def _concordance(self) -> tuple[float, float, np.ndarray]:

@@ -22,7 +22,7 @@ import pandas as pd
 
 from welcome_eval._checks import check_conf_level as _check_conf_level
 from welcome_eval._checks import renamed_arguments
-from welcome_eval._display import Summary, ci_label, integer, interval, number
+from welcome_eval._display import Summary, SummaryRepr, ci_label, integer, interval, number
 from welcome_eval.ingest.codebook import Codebook
 from welcome_eval.survival import retention_duckdb
 from welcome_eval.survival._common import (
@@ -102,8 +102,8 @@ def _findq(x: np.ndarray, y: np.ndarray, p: float, tol: float) -> float:
     return float((x[i1] + x[i2]) / 2)
 
 
-@dataclass(frozen=True, eq=False)
-class KaplanMeier:
+@dataclass(frozen=True, eq=False, repr=False)
+class KaplanMeier(SummaryRepr):
     """Result of :func:`fit_kaplan_meier`: one Kaplan–Meier curve per group.
 
     Attributes
@@ -167,12 +167,6 @@ class KaplanMeier:
                 for row in medians.to_dict("records")
             ],
         )
-
-    def __repr__(self) -> str:
-        return self._summary().text()
-
-    def _repr_html_(self) -> str:
-        return self._summary().html()
 
     @property
     def groups(self) -> list:

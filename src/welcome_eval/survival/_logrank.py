@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats as _sps
 
-from welcome_eval._display import Summary, integer, number, p_value
+from welcome_eval._display import Summary, SummaryRepr, integer, number, p_value
 from welcome_eval.survival._common import (
     as_durations,
     as_events,
@@ -33,8 +33,8 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True, eq=False)
-class LogRank:
+@dataclass(frozen=True, eq=False, repr=False)
+class LogRank(SummaryRepr):
     """Result of :func:`logrank`, as R's ``survdiff``.
 
     Attributes
@@ -92,12 +92,6 @@ class LogRank:
                 for row in self.table.to_dict("records")
             ],
         )
-
-    def __repr__(self) -> str:
-        return self._summary().text()
-
-    def _repr_html_(self) -> str:
-        return self._summary().html()
 
     @property
     def statistic(self) -> float:

@@ -75,7 +75,7 @@ import statsmodels.api as sm
 from scipy import stats as _sps
 
 from welcome_eval._checks import check_columns
-from welcome_eval._display import MAX_HTML_ROWS, Summary, ci_label, integer, number
+from welcome_eval._display import MAX_HTML_ROWS, Summary, SummaryRepr, ci_label, integer, number
 from welcome_eval.present import german_format as de
 from welcome_eval.survival import retention_duckdb, stays
 from welcome_eval.survival._cox import CoxResult, cox
@@ -333,8 +333,8 @@ def arrival_cohorts(
 # Callaway & Sant'Anna group-time effects
 
 
-@dataclass(frozen=True, eq=False)
-class GroupTimeEffects:
+@dataclass(frozen=True, eq=False, repr=False)
+class GroupTimeEffects(SummaryRepr):
     """Result of :func:`group_time_effects`.
 
     Attributes
@@ -407,12 +407,6 @@ class GroupTimeEffects:
             ],
             total_rows=len(post),
         )
-
-    def __repr__(self) -> str:
-        return self._summary().text()
-
-    def _repr_html_(self) -> str:
-        return self._summary().html()
 
 
 def _period(value: object) -> str:
