@@ -9,7 +9,11 @@ In one run, on the same data and machine:
 (b) the full ``welcome-eval build --force`` as a subprocess into a temporary directory:
     total seconds, seconds per report and the CPU seconds of the build and its kernels;
 (c) the ratio of (a) to (b) per report;
-(d) with ``--profile``: one long-lived :class:`~welcome_eval.build.kernel.ReportKernel`
+(d) with ``--incremental``: on a copy of the tree and of the demo data without the
+    kommunen wave 2021, a full build, then the same command with nothing changed
+    (median of 3), with the kommunen wave 2021 added, and with a change to
+    ``survival/retention.py``: seconds and the reports each run executed;
+(e) with ``--profile``: one long-lived :class:`~welcome_eval.build.kernel.ReportKernel`
     in this process, the split between its start, its first municipal report (imports,
     reading the wave, the suppression plan) and the following ones (steady state).
 
@@ -22,14 +26,17 @@ shared: wall seconds are noisy, CPU seconds less so; both are printed.
 Usage::
 
     .venv/bin/python bench/build.py [--municipal 3] [--regional 2] [--engine-only]
-        [--naive-only] [--profile] [--compare /tmp/base/src] [--repeat 1] [--jobs N]
+        [--naive-only] [--profile] [--incremental] [--compare /tmp/base/src] [--repeat 1]
+        [--jobs N]
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -106,6 +113,78 @@ def engine(
     return {"wall": wall, "cpu": _children_cpu() - cpu, "reports": reports}
 
 
+#: Run in a subprocess with the copied tree on PYTHONPATH: one build, then what it executed.
+_BUILD_AND_LIST = """\
+import json, sys, time
+from pathlib import Path
+import welcome_eval
+from welcome_eval.build.reports import build
+if not welcome_eval.__file__.startswith(sys.argv[1]):
+    sys.exit(f"welcome_eval imported from {welcome_eval.__file__}, not from {sys.argv[1]}")
+began = time.perf_counter()
+result = build(Path(sys.argv[2]), Path(sys.argv[3]), progress=False)
+print(json.dumps({"seconds": time.perf_counter() - began, "executed": sorted(result.timings),
+                  "reused": len(result.reused)}))
+"""
+
+
+def _build_listed(tree: Path, data: Path, out: Path) -> dict:
+    env = {**os.environ, "SOURCE_DATE_EPOCH": EPOCH, "PYTHONPATH": str(tree / "src")}
+    script = [sys.executable, "-c", _BUILD_AND_LIST, str(tree / "src"), str(data), str(out)]
+    began = time.perf_counter()
+    done = subprocess.run(script, env=env, capture_output=True, text=True, cwd=tree)
+    wall = time.perf_counter() - began
+    if done.returncode != 0:
+        raise SystemExit(f"build failed:\n{done.stderr[-2000:]}")
+    return {**json.loads(done.stdout.splitlines()[-1]), "wall": wall}
+
+
+def _executed(run: dict) -> str:
+    """The executed reports, municipal ones counted per wave."""
+    towns: dict[str, int] = {}
+    others = []
+    for path in run["executed"]:
+        parts = path.split("/")
+        if parts[0] == "gemeinden":
+            towns[parts[-1]] = towns.get(parts[-1], 0) + 1
+        else:
+            others.append(path)
+    shown = others + [f"gemeinden/*/{name} ({n})" for name, n in sorted(towns.items())]
+    return f"{len(run['executed'])} executed, {run['reused']} reused: " + ", ".join(shown)
+
+
+def incremental(data: Path, work: Path) -> None:
+    """Full build, nothing changed, a new kommunen wave, a change in the register code."""
+    tree = work / "tree"
+    shutil.copytree(ROOT / "src", tree / "src", ignore=shutil.ignore_patterns("__pycache__"))
+    for folder in ("notebooks", "surveys"):
+        shutil.copytree(ROOT / folder, tree / folder)
+    copy = work / "data"
+    shutil.copytree(data, copy)
+    new_wave = copy / "kommunen" / "2021"
+    shutil.move(new_wave, work / "kommunen-2021")
+    out = work / "incremental"
+    full = _build_listed(tree, copy, out)
+    print(f"incremental: full build {full['wall']:.1f} s ({len(full['executed'])} reports)")
+    same = [_build_listed(tree, copy, out) for _ in range(3)]
+    print(
+        f"incremental: nothing changed {statistics.median(r['wall'] for r in same):.2f} s "
+        f"(median of 3 command runs; build() itself "
+        f"{statistics.median(r['seconds'] for r in same):.2f} s); {_executed(same[0])}"
+    )
+    shutil.move(work / "kommunen-2021", new_wave)
+    wave = _build_listed(tree, copy, out)
+    print(f"incremental: new kommunen wave 2021 {wave['wall']:.1f} s; {_executed(wave)}")
+    retention = tree / "src" / "welcome_eval" / "survival" / "retention.py"
+    retention.write_text(
+        retention.read_text(encoding="utf-8") + "\n\n_BENCH_CHANGE = 1\n", encoding="utf-8"
+    )
+    changed = _build_listed(tree, copy, out)
+    print(
+        f"incremental: survival/retention.py changed {changed['wall']:.1f} s; {_executed(changed)}"
+    )
+
+
 def profile(data: Path, work: Path, count: int) -> None:
     """Kernel start, first municipal report and the following ones in one kernel."""
     from welcome_eval.build.kernel import ReportKernel
@@ -140,6 +219,9 @@ def main() -> None:
     parser.add_argument("--engine-only", action="store_true")
     parser.add_argument("--naive-only", action="store_true")
     parser.add_argument("--profile", action="store_true", help="first vs steady report")
+    parser.add_argument(
+        "--incremental", action="store_true", help="nothing changed, new wave, code change"
+    )
     parser.add_argument("--src", default=None, help="PYTHONPATH of this tree (default: installed)")
     parser.add_argument("--compare", default=None, help="PYTHONPATH of a second tree (before)")
     parser.add_argument("--repeat", type=int, default=1, help="engine runs per tree")
@@ -165,6 +247,8 @@ def main() -> None:
             )
         if args.profile:
             profile(data, work, 6)
+        if args.incremental:
+            incremental(data, work)
         if args.naive_only:
             return
         from welcome_eval.build.plan import plan
