@@ -17,6 +17,7 @@ import pandas as pd
 import pyreadstat
 import pytest
 import yaml
+from test_survey_tools import LIME_COLUMNS
 
 import welcome_eval.ingest.codebook as codebook_module
 from welcome_eval.build.plan import plan
@@ -42,15 +43,6 @@ DEMO_SAV = demo_data_dir() / "kommunen" / "2021" / "kommunen_2021.sav"
 #: Question codes of the LimeSurvey test survey -> codebook columns (as tests/test_survey_tools).
 LIME_ITEMS = {"quelle", "quelle_sonst", "zufriedenheit", "angebote_1", "angebote_2",
               "angebote_3", "verbesserung"}  # fmt: skip
-LIME_CODES = {
-    "G01Q01": "quelle",
-    "G01Q01[other]": "quelle_sonst",
-    "G01Q02": "zufriedenheit",
-    "G01Q03[SQ001]": "angebote_1",
-    "G01Q03[SQ002]": "angebote_2",
-    "G01Q03[SQ003]": "angebote_3",
-    "G01Q04": "verbesserung",
-}
 
 
 @pytest.fixture(autouse=True)
@@ -155,7 +147,7 @@ def test_limesurvey_exports_with_question_text_map_every_column(name, surveys):
 def test_code_only_limesurvey_exports_list_the_codes_they_cannot_map(name, surveys):
     proposal = propose_wave(LIME / name, "lstest", "2025")
     assert proposal.tool == "limesurvey"
-    assert set(proposal.unmapped) == set(LIME_CODES)
+    assert set(proposal.unmapped) == set(LIME_COLUMNS)
     assert {column for column, _ in proposal.missing} == LIME_ITEMS
 
 
@@ -228,7 +220,7 @@ def test_an_added_limesurvey_wave_equals_the_hand_written_manifest(name, tmp_pat
     for source in {data_file, syntax} - {None}:
         shutil.copy(source, by_hand / source.name)
     content = {"survey": "lstest", "wave": "2025", "file": data_file.name, "tool": "limesurvey",
-               "columns": LIME_CODES, **({"syntax": syntax.name} if syntax else {})}  # fmt: skip
+               "columns": LIME_COLUMNS, **({"syntax": syntax.name} if syntax else {})}  # fmt: skip
     (by_hand / "manifest.yaml").write_text(yaml.safe_dump(content), encoding="utf-8")
     expected = read_wave(by_hand)
     pd.testing.assert_frame_equal(_tidy(added.wave), _tidy(expected))
