@@ -162,3 +162,92 @@ def test_wave_shares_and_suppression_plans_are_cached_by_content_not_by_time(tmp
     # The plan is computed again from the new content (and is equal or not: it is not stale).
     plan_after = disclosure_plan.suppression_plan(manifest, data_dir=data)
     assert plan_after is not plan_before
+
+
+@pytest.mark.slow
+def test_settings_a_report_changed_are_back_for_the_next_report(tmp_path):
+    # The reset re-applies only the settings that differ from the kernel's start.
+    changer = _notebook(
+        tmp_path,
+        "changer.ipynb",
+        [
+            "import matplotlib, cycler\n"
+            "matplotlib.rcParams['font.size'] = 31.0\n"
+            "matplotlib.rcParams['axes.prop_cycle'] = cycler.cycler(color=['#123456'])\n"
+            "matplotlib.rcParams['lines.dashed_pattern'] = [9.0, 9.0]\n"
+            "matplotlib.rcParams['image.cmap'] = 'magma'"
+        ],
+    )
+    probe = _notebook(
+        tmp_path,
+        "probe.ipynb",
+        ["import matplotlib\nprint(sorted((k, str(v)) for k, v in matplotlib.rcParams.items()))"],
+    )
+
+    def seen(kernel: build_kernel.ReportKernel, path: Path) -> str:
+        notebook = kernel.execute(path, {}, cwd=tmp_path)
+        return "".join(o.get("text", "") for o in notebook.cells[-1].outputs)
+
+    with build_kernel.ReportKernel(warm=True) as kernel:
+        before = seen(kernel, probe)
+        kernel.execute(changer, {}, cwd=tmp_path)
+        after = seen(kernel, probe)
+    assert "31.0" not in before and "#123456" not in before
+    assert after == before
+
+
+def test_the_build_processes_skip_unused_optional_imports_and_a_library_user_keeps_them():
+    import subprocess
+    import sys
+
+    check = (
+        "import sys\n"
+        "{before}\n"
+        "import nbformat, jsonschema\n"
+        "nbformat.validate(nbformat.v4.new_notebook())\n"
+        "print(sorted(n for n in {names!r} if sys.modules.get(n) is not None))\n"
+    )
+    names = build_kernel.UNUSED_OPTIONAL_IMPORTS
+    blocked = "from welcome_eval.config import skip_unused_optional_imports\n"
+    blocked += "skip_unused_optional_imports()"
+    library = "import welcome_eval, welcome_eval.present.markup, welcome_eval.build.kernel"
+    seen = {}
+    for name, before in (("blocked", blocked), ("library", library)):
+        done = subprocess.run(
+            [sys.executable, "-c", check.format(before=before, names=names)],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        seen[name] = done.stdout.strip()
+    assert seen["blocked"] == "[]"
+    assert seen["library"] == str(sorted(names))  # installed (jupyterlab brings it), loaded
+
+
+@pytest.mark.slow
+def test_the_kernel_warm_up_blocks_them_too(tmp_path):
+    probe = _notebook(
+        tmp_path,
+        "probe.ipynb",
+        [
+            "import sys\n"
+            "print([n for n in ('rfc3987_syntax',) if n in sys.modules and sys.modules[n] is None])"
+        ],
+    )
+    with build_kernel.ReportKernel(warm=True) as kernel:
+        notebook = kernel.execute(probe, {}, cwd=tmp_path)
+    shown = "".join(o.get("text", "") for o in notebook.cells[-1].outputs)
+    assert "rfc3987_syntax" in shown  # blocked: None in sys.modules, not the module
+    assert "nbconvert.filters.markdown_mistune" in build_kernel._WARM_UP
+
+
+def test_an_explicit_checklist_codebook_is_read_again_when_its_content_changes(tmp_path):
+    from welcome_eval.ingest.codebook import Codebook
+
+    copy = tmp_path / "codebook.yaml"
+    shutil.copy(surveys_dir() / "checkliste" / "codebook.yaml", copy)
+    first = checklist.scoring_rule(Codebook.load(copy))
+    assert first.dimensions["erstkontakt"] == "Erstkontakt und Begrüßung"
+    _same_size_same_time(copy, "Erstkontakt und Begrüßung", "Erstkontakt und Empfang!!")
+    again = checklist.scoring_rule(Codebook.load(copy))
+    assert again.dimensions["erstkontakt"] == "Erstkontakt und Empfang!!"

@@ -914,3 +914,18 @@ def test_validate_out_writes_a_formula_safe_validation_csv(
     cells = [cell for row in csv.reader(io.StringIO(text), delimiter=";") for cell in row]
     assert "'" + PAYLOADS[0] in cells and "'" + PAYLOADS[1] in cells
     assert not any(cell[:1] in ("=", "+", "@", "\t", "\r") for cell in cells)
+
+
+def test_the_fast_yaml_loader_is_the_safe_one():
+    from welcome_eval.ingest.limits import SAFE_LOADER, safe_load_text
+
+    assert issubclass(SAFE_LOADER, yaml.SafeLoader) or SAFE_LOADER is yaml.CSafeLoader
+    text = "a: 1\nb: [x, 2020-01-02]\nc: {d: 'e'}\n"
+    assert safe_load_text(text) == yaml.safe_load(text)
+    for hostile in (
+        "!!python/object/apply:os.system ['echo owned']",
+        "!!python/name:os.system",
+        "x: !!python/tuple [1, 2]",
+    ):
+        with pytest.raises(yaml.constructor.ConstructorError):
+            safe_load_text(hostile)

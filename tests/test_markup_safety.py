@@ -466,3 +466,13 @@ def test_show_text_escapes_keyword_values_and_renders_without_raw_html(monkeypat
     first = Page()
     first.feed(shown[0]["text/html"])
     assert " ".join("".join(first.text).split()) == f"{PAYLOAD}¶Datei {FILE_NAME}"
+
+
+def test_headings_keep_their_letters_and_typed_references_stay_text():
+    rendered = markdown_html("## Zufriedenheit mit der Qualitätsoffensive &#228; &#60;b&#62; 😀")
+    assert "Qualitätsoffensive" in rendered and "&#228;" not in rendered.replace("&amp;#", "")
+    assert "&amp;#228;" in rendered and "&amp;#60;b&amp;#62;" in rendered  # as typed, as text
+    assert "😀" in rendered and "<b>" not in rendered
+    page = Page()
+    page.feed(rendered)
+    assert "".join(page.text).startswith("Zufriedenheit mit der Qualitätsoffensive &#228; &#60;b")
