@@ -190,19 +190,14 @@ def test_page_escapes_entry_text(folder):
 
 
 @pytest.mark.slow
-def test_page_filters_in_a_browser_offline_without_errors(entries, tmp_path):
-    from playwright.sync_api import sync_playwright
-    from test_browser import ensure_chromium
-
-    chromium = ensure_chromium()  # installs Debian's chromium where it is missing
+def test_page_filters_in_a_browser_offline_without_errors(entries, tmp_path, browser):
     target = tmp_path / "beispiele" / "index.html"
     target.parent.mkdir()
     target.write_text(page(entries), encoding="utf-8")
     problems: list[str] = []
     requests: list[str] = []
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(chromium), args=["--no-sandbox"])
-        context = browser.new_context(offline=True)
+    context = browser.new_context(offline=True)
+    try:
         tab = context.new_page()
         tab.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
         tab.on("pageerror", lambda e: problems.append(str(e)))
@@ -232,7 +227,8 @@ def test_page_filters_in_a_browser_offline_without_errors(entries, tmp_path):
         assert shown() >= 1
         tab.goto(target.as_uri() + "#willkommensvideo-brilon")
         assert tab.evaluate("document.querySelector(':target').id") == "willkommensvideo-brilon"
-        browser.close()
+    finally:
+        context.close()
     assert problems == []
     assert {url.split(":", 1)[0] for url in requests} == {"file"}
 
