@@ -207,7 +207,8 @@ def test_the_build_processes_skip_unused_optional_imports_and_a_library_user_kee
         "nbformat.validate(nbformat.v4.new_notebook())\n"
         "print(sorted(n for n in {names!r} if sys.modules.get(n) is not None))\n"
     )
-    names = build_kernel.UNUSED_OPTIONAL_IMPORTS
+    from welcome_eval.config import UNUSED_OPTIONAL_IMPORTS as names
+
     blocked = "from welcome_eval.config import skip_unused_optional_imports\n"
     blocked += "skip_unused_optional_imports()"
     library = "import welcome_eval, welcome_eval.present.markup, welcome_eval.build.kernel"

@@ -29,7 +29,6 @@ from typing import Any, TypeVar
 import nbformat
 
 from welcome_eval.build.plan import BuildError
-from welcome_eval.config import UNUSED_OPTIONAL_IMPORTS
 
 __all__ = [
     "KERNEL_DIR_PREFIX",
@@ -177,11 +176,11 @@ _welcome_eval_reset()
 #: notebooks (and nbconvert's Markdown renderer the sections use) and a first map (fonts,
 #: the Agg renderer, the map's geometry and borders) inside ``rc_context``, so that the
 #: first reset records the settings the kernel started with.
-_WARM_UP = f"""\
+_WARM_UP = """\
 def _welcome_eval_warm_up():
-    import importlib, io, sys
-    for name in {UNUSED_OPTIONAL_IMPORTS!r}:
-        sys.modules.setdefault(name, None)
+    import importlib, io
+    from welcome_eval.config import skip_unused_optional_imports
+    skip_unused_optional_imports()
     import matplotlib
     import matplotlib.pyplot as plt
     for name in (
